@@ -1,0 +1,121 @@
+/* osiiso-heap.c: an indexed binary min-heap of tasks
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "osiiso-task-private.h"
+
+void
+_osiiso_heap_init (OsiisoHeap     *heap,
+                   OsiisoHeapLess  less)
+{
+  heap->items = NULL;
+  heap->len = 0;
+  heap->alloc = 0;
+  heap->less = less;
+}
+
+void
+_osiiso_heap_clear (OsiisoHeap *heap)
+{
+  g_clear_pointer (&heap->items, g_free);
+  heap->len = heap->alloc = 0;
+}
+
+static inline void
+place (OsiisoHeap *heap,
+       guint       i,
+       OsiisoTask *task)
+{
+  heap->items[i] = task;
+  task->heap_pos = (gint) i;
+}
+
+static void
+sift_up (OsiisoHeap *heap,
+         guint       i)
+{
+  OsiisoTask *task = heap->items[i];
+
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+
+      if (!heap->less (task, heap->items[parent]))
+        break;
+      place (heap, i, heap->items[parent]);
+      i = parent;
+    }
+  place (heap, i, task);
+}
+
+static void
+sift_down (OsiisoHeap *heap,
+           guint       i)
+{
+  OsiisoTask *task = heap->items[i];
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= heap->len)
+        break;
+      if (child + 1 < heap->len && heap->less (heap->items[child + 1], heap->items[child]))
+        child++;
+      if (!heap->less (heap->items[child], task))
+        break;
+      place (heap, i, heap->items[child]);
+      i = child;
+    }
+  place (heap, i, task);
+}
+
+void
+_osiiso_heap_push (OsiisoHeap *heap,
+                   OsiisoTask *task)
+{
+  g_assert (task->heap_pos < 0);
+
+  if (heap->len == heap->alloc)
+    {
+      heap->alloc = MAX (64, heap->alloc * 2);
+      heap->items = g_renew (OsiisoTask *, heap->items, heap->alloc);
+    }
+  heap->items[heap->len] = task;
+  sift_up (heap, heap->len++);
+}
+
+void
+_osiiso_heap_remove (OsiisoHeap *heap,
+                     OsiisoTask *task)
+{
+  guint i = (guint) task->heap_pos;
+
+  g_assert (task->heap_pos >= 0 && i < heap->len && heap->items[i] == task);
+
+  task->heap_pos = -1;
+  heap->len--;
+  if (i == heap->len)
+    return;
+
+  heap->items[i] = heap->items[heap->len];
+  heap->items[i]->heap_pos = (gint) i;
+  if (i > 0 && heap->less (heap->items[i], heap->items[(i - 1) / 2]))
+    sift_up (heap, i);
+  else
+    sift_down (heap, i);
+}
+
+OsiisoTask *
+_osiiso_heap_pop (OsiisoHeap *heap)
+{
+  OsiisoTask *top;
+
+  if (heap->len == 0)
+    return NULL;
+
+  top = heap->items[0];
+  _osiiso_heap_remove (heap, top);
+  return top;
+}

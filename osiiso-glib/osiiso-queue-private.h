@@ -1,0 +1,71 @@
+/* osiiso-queue-private.h: the narrow interface between OsiisoQueue and its backends
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "osiiso-glib.h"
+#include "osiiso-task-private.h"
+
+G_BEGIN_DECLS
+
+/* What a backend knows how to do. Every policy (ordering, retries,
+ * timeouts, rate limits, bounds, fail and exit policies, lifecycle,
+ * summaries, signals) stays in OsiisoQueue; a backend only starts
+ * attempts, interrupts them and reports their outcome.
+ *
+ * The attempt protocol:
+ *  - the core calls kick() (queue lock held) whenever tasks may have become
+ *    startable; the backend makes sure something will call
+ *    _osiiso_queue_take_next_locked() soon, without blocking;
+ *  - _osiiso_queue_take_next_locked() (lock held) returns the context of a
+ *    newly started attempt, or NULL when nothing may start now;
+ *  - the backend runs the attempt and reports its outcome exactly once with
+ *    _osiiso_queue_attempt_done_locked() (lock held). A report for an
+ *    attempt the core has already ended (timeout, cancel) is dropped there;
+ *  - interrupt() (lock held, optional) tells the backend that the core has
+ *    ended a running attempt; the backend stops it if it can;
+ *  - stop() (lock not held) releases idle resources at shutdown.
+ */
+typedef struct
+{
+  guint (*default_workers) (void);
+  void  (*kick)            (OsiisoQueue       *self);
+  void  (*interrupt)       (OsiisoQueue       *self,
+                            OsiisoTaskContext *context);
+  void  (*stop)            (OsiisoQueue       *self);
+  /* Attempts the core has ended that are still running (lock held). */
+  guint (*count_stuck)     (OsiisoQueue       *self);
+} OsiisoBackend;
+
+void               _osiiso_queue_set_backend         (OsiisoQueue         *self,
+                                                      const OsiisoBackend *backend);
+void               _osiiso_queue_lock                (OsiisoQueue         *self);
+/* Unlocks, then cancels the cancellables of attempts interrupted while the
+ * lock was held (cancel handlers run user code, so never under the lock). */
+void               _osiiso_queue_unlock              (OsiisoQueue         *self);
+guint              _osiiso_queue_startable_locked    (OsiisoQueue         *self);
+guint              _osiiso_queue_workers_locked      (OsiisoQueue         *self);
+/* Asks the owner context to look at the queue again (lock held). */
+void               _osiiso_queue_wake_locked         (OsiisoQueue         *self);
+OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);
+void               _osiiso_queue_attempt_done_locked (OsiisoQueue         *self,
+                                                      OsiisoTaskContext   *context,
+                                                      gboolean             ok,
+                                                      GError              *error);
+
+G_END_DECLS
+
+G_BEGIN_DECLS
+
+/* For OsiisoTaskHandle. */
+gboolean           _osiiso_queue_cancel_task         (OsiisoQueue         *self,
+                                                      OsiisoTask          *task);
+gboolean           _osiiso_queue_wait_task           (OsiisoQueue         *self,
+                                                      OsiisoTask          *task,
+                                                      gdouble              timeout,
+                                                      GCancellable        *cancellable,
+                                                      GError             **error);
+
+G_END_DECLS

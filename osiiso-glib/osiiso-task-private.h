@@ -1,0 +1,130 @@
+/* osiiso-task-private.h: the task record and the structures built from it
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "osiiso-glib.h"
+#include "osiiso-heap-private.h"
+
+G_BEGIN_DECLS
+
+/* The task record: one per submitted task, owned by its queue while the
+ * task is live and until its completion has been delivered on the queue's
+ * main context. Fields marked (lock) are written under the queue's lock;
+ * status is also published atomically so handles can read it lock-free. */
+struct _OsiisoTask
+{
+  gint               ref_count;      /* atomic */
+  gint               status;         /* OsiisoTaskStatus; (lock), atomic reads */
+  gint               heap_pos;       /* slot in the ready or timer heap, or -1 (lock) */
+  gint               priority;       /* copied from options: the hot comparison */
+  guint              attempts;       /* attempts started (lock) */
+  guint              in_running : 1; /* linked into the running list (lock) */
+  guint              in_timer : 1;   /* heap_pos refers to the timer heap (lock) */
+  guint64            id;             /* unique in the process */
+  guint64            seq;            /* submission order in its queue: FIFO tie-break */
+  gint64             due;            /* monotonic µs: eligible time, or attempt deadline */
+  gint64             created;        /* monotonic µs */
+  gint64             scheduled_for;  /* monotonic µs, or 0 */
+  gint64             started;        /* monotonic µs of the first attempt, or 0 */
+  gdouble            next_delay;     /* seconds before the next retry */
+
+  OsiisoQueue       *queue;          /* unowned; valid while the task is live */
+  OsiisoTaskFunc     func;
+  gpointer           user_data;
+  GDestroyNotify     destroy;
+  OsiisoTaskOptions *options;        /* owned, immutable, often shared */
+
+  OsiisoTaskContext *context;        /* the running attempt's context (lock) */
+  OsiisoTaskHandle  *handle;         /* owned until completion is delivered; owner context only */
+  OsiisoTaskResult  *result;         /* set once, before status turns final */
+
+  OsiisoTask        *run_prev;       /* running list (lock) */
+  OsiisoTask        *run_next;
+};
+
+/* The per-attempt context handed to task functions. An attempt that was
+ * timed out or cancelled keeps its own context, so whatever it does after
+ * its attempt ended cannot touch the task's next attempt. */
+struct _OsiisoTaskContext
+{
+  gint               ref_count;      /* atomic */
+  gint               interrupted;    /* atomic: the attempt was timed out or cancelled */
+  guint              attempt;
+  guint              abandoned : 1;  /* ended by the core while still running (lock) */
+  guint              has_value : 1;
+  OsiisoTask        *task;           /* owned */
+  GCancellable      *cancellable;    /* created on first use; atomic pointer */
+  GValue             value;
+};
+
+struct _OsiisoTaskResult
+{
+  gint               ref_count;      /* atomic */
+  OsiisoTaskStatus   status;
+  guint              attempts;
+  guint64            task_id;
+  OsiisoTaskOptions *options;        /* name, priority, group, metadata … */
+  char              *name;           /* only when derived (no name option) */
+  char              *message;
+  GError            *error;
+  GValue             value;
+  gint64             created;
+  gint64             scheduled_for;
+  gint64             started;
+  gint64             finished;
+};
+
+static inline gboolean
+_osiiso_task_status_is_final (gint status)
+{
+  return status >= OSIISO_TASK_STATUS_SUCCEEDED;
+}
+
+/* osiiso-task.c */
+OsiisoTask        *_osiiso_task_new              (OsiisoQueue       *queue,
+                                                  OsiisoTaskFunc     func,
+                                                  gpointer           user_data,
+                                                  GDestroyNotify     destroy,
+                                                  OsiisoTaskOptions *options);
+OsiisoTask        *_osiiso_task_ref              (OsiisoTask        *task);
+void               _osiiso_task_unref            (OsiisoTask        *task);
+void               _osiiso_task_release_user_data (OsiisoTask       *task);
+const char        *_osiiso_task_get_name         (OsiisoTask        *task);
+char              *_osiiso_task_dup_name         (OsiisoTask        *task);
+OsiisoTaskStatus   _osiiso_task_get_status       (OsiisoTask        *task);
+
+/* osiiso-task-context.c */
+OsiisoTaskContext *_osiiso_task_context_new       (OsiisoTask        *task,
+                                                   guint              attempt);
+/* Marks the attempt interrupted; returns the cancellable to cancel (owned)
+ * once the caller has dropped the queue's lock, or NULL. */
+GCancellable      *_osiiso_task_context_interrupt (OsiisoTaskContext *self);
+
+/* osiiso-task-result.c */
+OsiisoTaskResult  *_osiiso_task_result_new        (OsiisoTask        *task,
+                                                   OsiisoTaskStatus   status,
+                                                   GValue            *value,
+                                                   GError            *error,
+                                                   const char        *message,
+                                                   gint64             finished);
+
+/* osiiso-run-summary.c */
+OsiisoRunSummary  *_osiiso_run_summary_new        (GPtrArray         *results,
+                                                   gboolean           timed_out,
+                                                   gdouble            duration);
+
+/* osiiso-task-handle.c */
+OsiisoTaskHandle  *_osiiso_task_handle_new        (OsiisoTask        *task,
+                                                   OsiisoQueue       *queue);
+OsiisoTask        *_osiiso_task_handle_get_task   (OsiisoTaskHandle  *self);
+/* Called on the owner context when the task's completion is delivered. */
+void               _osiiso_task_handle_completed  (OsiisoTaskHandle  *self);
+void               _osiiso_task_handle_notify_status (OsiisoTaskHandle *self);
+
+/* osiiso-task-options.c */
+OsiisoTaskOptions *_osiiso_task_options_get_default (void);
+
+G_END_DECLS

@@ -1,0 +1,394 @@
+/* osiiso-task-result.c: the immutable final result of one task
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "osiiso-task-private.h"
+
+/**
+ * SECTION:osiiso-task-result
+ * @Title: OsiisoTaskResult
+ * @Short_description: The final result of a task
+ *
+ * An #OsiisoTaskResult is created exactly once per task, when the task
+ * reaches its final state, and never changes afterwards. It is a
+ * reference-counted boxed type, found on the task's handle, in
+ * #OsiisoQueue::task-completed, in run summaries and in the queue's result
+ * history.
+ *
+ * Times are monotonic microseconds (g_get_monotonic_time()); a time that
+ * never happened is 0.
+ */
+
+G_DEFINE_BOXED_TYPE (OsiisoTaskResult, osiiso_task_result,
+                     osiiso_task_result_ref, osiiso_task_result_unref)
+
+/* Takes @value's contents (leaving it unset) and @error. */
+OsiisoTaskResult *
+_osiiso_task_result_new (OsiisoTask       *task,
+                         OsiisoTaskStatus  status,
+                         GValue           *value,
+                         GError           *error,
+                         const char       *message,
+                         gint64            finished)
+{
+  OsiisoTaskResult *self = g_new0 (OsiisoTaskResult, 1);
+
+  self->ref_count = 1;
+  self->status = status;
+  self->attempts = task->attempts;
+  self->task_id = task->id;
+  self->options = g_object_ref (task->options);
+  if (osiiso_task_options_get_name (task->options) == NULL)
+    self->name = _osiiso_task_dup_name (task);
+  self->message = g_strdup (message);
+  self->error = error;
+  if (value != NULL && G_IS_VALUE (value))
+    {
+      self->value = *value;
+      memset (value, 0, sizeof *value);
+    }
+  self->created = task->created;
+  self->scheduled_for = task->scheduled_for;
+  self->started = task->started;
+  self->finished = finished;
+
+  return self;
+}
+
+/**
+ * osiiso_task_result_ref:
+ * @self: a #OsiisoTaskResult
+ *
+ * Takes a reference on @self.
+ *
+ * Returns: (transfer full): @self
+ */
+OsiisoTaskResult *
+osiiso_task_result_ref (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  g_atomic_int_inc (&self->ref_count);
+  return self;
+}
+
+/**
+ * osiiso_task_result_unref:
+ * @self: (transfer full): a #OsiisoTaskResult
+ *
+ * Drops a reference on @self.
+ */
+void
+osiiso_task_result_unref (OsiisoTaskResult *self)
+{
+  g_return_if_fail (self != NULL);
+
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return;
+
+  if (G_IS_VALUE (&self->value))
+    g_value_unset (&self->value);
+  g_clear_error (&self->error);
+  g_free (self->message);
+  g_free (self->name);
+  g_clear_object (&self->options);
+  g_free (self);
+}
+
+/**
+ * osiiso_task_result_get_task_id:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the id of the task, unique in the process.
+ *
+ * Returns: the task id
+ */
+guint64
+osiiso_task_result_get_task_id (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->task_id;
+}
+
+/**
+ * osiiso_task_result_get_name:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the task's name: its name option, or `task-ID` when none was given.
+ *
+ * Returns: the name
+ */
+const char *
+osiiso_task_result_get_name (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->name != NULL ? self->name : osiiso_task_options_get_name (self->options);
+}
+
+/**
+ * osiiso_task_result_get_status:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the final status: %OSIISO_TASK_STATUS_SUCCEEDED,
+ * %OSIISO_TASK_STATUS_FAILED or %OSIISO_TASK_STATUS_CANCELLED.
+ *
+ * Returns: the final status
+ */
+OsiisoTaskStatus
+osiiso_task_result_get_status (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, OSIISO_TASK_STATUS_FAILED);
+  return self->status;
+}
+
+/**
+ * osiiso_task_result_get_value:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the value of a succeeded task, if it stored one.
+ *
+ * Returns: (nullable) (transfer none): the value, or %NULL
+ */
+const GValue *
+osiiso_task_result_get_value (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return G_IS_VALUE (&self->value) ? &self->value : NULL;
+}
+
+/**
+ * osiiso_task_result_get_error:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the error of a failed task (the error of its last attempt), or
+ * %G_IO_ERROR_CANCELLED for a cancelled one.
+ *
+ * Returns: (nullable) (transfer none): the error, or %NULL for a success
+ */
+const GError *
+osiiso_task_result_get_error (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->error;
+}
+
+/**
+ * osiiso_task_result_propagate_value:
+ * @self: a #OsiisoTaskResult
+ * @value: (out caller-allocates): an uninitialized #GValue for the value
+ * @error: return location for the task's error
+ *
+ * Gives back what the task produced: its value for a succeeded task
+ * (@value stays uninitialized if it stored none), or its error for a failed
+ * or cancelled one.
+ *
+ * Returns: %TRUE for a succeeded task, %FALSE with @error set otherwise
+ */
+gboolean
+osiiso_task_result_propagate_value (OsiisoTaskResult  *self,
+                                    GValue            *value,
+                                    GError           **error)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  g_return_val_if_fail (value != NULL, FALSE);
+
+  if (self->status != OSIISO_TASK_STATUS_SUCCEEDED)
+    {
+      if (error != NULL)
+        *error = g_error_copy (self->error);
+      return FALSE;
+    }
+
+  if (G_IS_VALUE (&self->value))
+    {
+      g_value_init (value, G_VALUE_TYPE (&self->value));
+      g_value_copy (&self->value, value);
+    }
+  return TRUE;
+}
+
+/**
+ * osiiso_task_result_get_attempts:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets how many attempts were started; 0 for a task that never ran.
+ *
+ * Returns: the number of attempts
+ */
+guint
+osiiso_task_result_get_attempts (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->attempts;
+}
+
+/**
+ * osiiso_task_result_get_priority:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the task's priority option.
+ *
+ * Returns: the priority
+ */
+gint
+osiiso_task_result_get_priority (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return osiiso_task_options_get_priority (self->options);
+}
+
+/**
+ * osiiso_task_result_get_must_complete:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the task's must-complete option.
+ *
+ * Returns: whether the task was protected from implicit cancellation
+ */
+gboolean
+osiiso_task_result_get_must_complete (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return osiiso_task_options_get_must_complete (self->options);
+}
+
+/**
+ * osiiso_task_result_get_group_id:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the task's group id option.
+ *
+ * Returns: (nullable): the group id, or %NULL
+ */
+const char *
+osiiso_task_result_get_group_id (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return osiiso_task_options_get_group_id (self->options);
+}
+
+/**
+ * osiiso_task_result_get_detached:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the task's detached option: detached tasks are left out of run
+ * summaries.
+ *
+ * Returns: whether the task was detached
+ */
+gboolean
+osiiso_task_result_get_detached (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+  return osiiso_task_options_get_detached (self->options);
+}
+
+/**
+ * osiiso_task_result_get_created:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets when the task was submitted.
+ *
+ * Returns: monotonic microseconds
+ */
+gint64
+osiiso_task_result_get_created (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->created;
+}
+
+/**
+ * osiiso_task_result_get_scheduled_for:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets when a delayed task became eligible to run.
+ *
+ * Returns: monotonic microseconds, or 0 for a task with no delay or run-at
+ */
+gint64
+osiiso_task_result_get_scheduled_for (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->scheduled_for;
+}
+
+/**
+ * osiiso_task_result_get_started:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets when the first attempt started.
+ *
+ * Returns: monotonic microseconds, or 0 for a task that never ran
+ */
+gint64
+osiiso_task_result_get_started (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->started;
+}
+
+/**
+ * osiiso_task_result_get_finished:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets when the task reached its final state.
+ *
+ * Returns: monotonic microseconds
+ */
+gint64
+osiiso_task_result_get_finished (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+  return self->finished;
+}
+
+/**
+ * osiiso_task_result_get_duration:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the time from the start of the first attempt to the final state.
+ *
+ * Returns: seconds; 0 for a task that never ran
+ */
+gdouble
+osiiso_task_result_get_duration (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, 0.0);
+  if (self->started == 0)
+    return 0.0;
+  return (self->finished - self->started) / (gdouble) G_USEC_PER_SEC;
+}
+
+/**
+ * osiiso_task_result_get_message:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets a short description of the outcome: the error message of a failure,
+ * or how a task was cancelled ("cancelled", "cancelled before execution",
+ * "cancelled during shutdown"); empty for a success.
+ *
+ * Returns: the message
+ */
+const char *
+osiiso_task_result_get_message (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return self->message != NULL ? self->message : "";
+}
+
+/**
+ * osiiso_task_result_get_metadata:
+ * @self: a #OsiisoTaskResult
+ *
+ * Gets the metadata given in the task's options.
+ *
+ * Returns: (nullable) (transfer none): the metadata, or %NULL
+ */
+GVariant *
+osiiso_task_result_get_metadata (OsiisoTaskResult *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+  return osiiso_task_options_get_metadata (self->options);
+}
