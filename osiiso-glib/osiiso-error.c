@@ -6,6 +6,13 @@
 #include "osiiso-glib.h"
 #include "osiiso-i18n-private.h"
 
+/**
+ * osiiso_error_quark:
+ *
+ * Gets the quark of the #OSIISO_ERROR domain.
+ *
+ * Returns: the error quark
+ */
 G_DEFINE_QUARK (osiiso-error-quark, osiiso_error)
 
 void

@@ -68,6 +68,12 @@
  * osiiso_task_handle_wait(), the moment the task ends.
  */
 
+/**
+ * OsiisoQueue:
+ *
+ * The abstract structured task queue. All its fields are private.
+ */
+
 typedef enum {
   STATE_IDLE,       /* created or reset: tasks wait for start() or run() */
   STATE_STARTED,    /* tasks run as they become eligible */
@@ -833,8 +839,9 @@ deliver_events (OsiisoQueue *self,
             if (emit)
               g_signal_emit (self, signals[TASK_COMPLETED], 0, result);
 
-            /* The task's data is released on the owner context. */
-            _osiiso_task_release_user_data (task);
+            /* The task's data is released here, on the owner context,
+             * unless an abandoned attempt still runs with it. */
+            _osiiso_task_data_unref (task);
             g_clear_object (&handle);
             _osiiso_task_unref (task);
           }
@@ -1676,8 +1683,9 @@ refuse:
  * @func: (scope notified) (closure user_data) (destroy destroy): the task
  *   function, called once per attempt
  * @user_data: data for @func
- * @destroy: (nullable): frees @user_data when the task is done (on the
- *   queue's main context), or at once when the submission is refused
+ * @destroy: (nullable): frees @user_data once the task is done and no
+ *   attempt still runs (normally on the queue's main context), or at once
+ *   when the submission is refused
  * @options: (nullable): the task's options, or %NULL for the defaults
  * @error: return location for a #GError
  *
@@ -1838,6 +1846,9 @@ osiiso_queue_run_async (OsiisoQueue         *self,
   task = g_task_new (self, cancellable, callback, user_data);
   g_task_set_source_tag (task, osiiso_queue_run_async);
   g_task_set_name (task, "[osiiso] osiiso_queue_run_async");
+  /* A cancelled run still returns its summary: it ended like a forced
+   * shutdown. */
+  g_task_set_check_cancellable (task, FALSE);
 
   if ((flags & OSIISO_RUN_FLAGS_FAIL_FIRST) && (flags & OSIISO_RUN_FLAGS_CONTINUE))
     {

@@ -11,10 +11,18 @@
 
 #include <osiiso-glib/osiiso-types.h>
 #include <osiiso-glib/osiiso-task-options.h>
+#include <osiiso-glib/osiiso-task-context.h>
+#include <osiiso-glib/osiiso-task-result.h>
+#include <osiiso-glib/osiiso-run-summary.h>
 #include <osiiso-glib/osiiso-task-handle.h>
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_QUEUE:
+ *
+ * The #GType of #OsiisoQueue.
+ */
 #define OSIISO_TYPE_QUEUE (osiiso_queue_get_type ())
 
 OSIISO_AVAILABLE_IN_ALL

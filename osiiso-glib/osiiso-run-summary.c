@@ -245,7 +245,7 @@ osiiso_run_summary_lookup (OsiisoRunSummary *self,
  * @error: return location for the execution error
  *
  * Checks the run for failed tasks (and cancelled ones, when asked), in the
- * manner of Python's `raise_for_errors()`. The error is
+ * manner of the Python original's raise_for_errors method. The error is
  * %OSIISO_ERROR_EXECUTION with a message such as "2 task(s) failed; 1
  * task(s) cancelled".
  *

@@ -10,10 +10,24 @@
 #endif
 
 #include <osiiso-glib/osiiso-types.h>
+#include <osiiso-glib/osiiso-task-result.h>
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_RUN_SUMMARY:
+ *
+ * The #GType of #OsiisoRunSummary.
+ */
 #define OSIISO_TYPE_RUN_SUMMARY (osiiso_run_summary_get_type ())
+
+/**
+ * OsiisoRunSummary:
+ *
+ * The summary of one run. An opaque, immutable, reference-counted boxed
+ * type.
+ */
+typedef struct _OsiisoRunSummary OsiisoRunSummary;
 
 OSIISO_AVAILABLE_IN_ALL
 GType              osiiso_run_summary_get_type      (void) G_GNUC_CONST;

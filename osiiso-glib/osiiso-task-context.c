@@ -32,6 +32,7 @@ _osiiso_task_context_new (OsiisoTask *task,
   self->ref_count = 1;
   self->attempt = attempt;
   self->task = _osiiso_task_ref (task);
+  _osiiso_task_data_ref (task);
   return self;
 }
 
@@ -69,6 +70,7 @@ osiiso_task_context_unref (OsiisoTaskContext *self)
   if (self->has_value)
     g_value_unset (&self->value);
   g_clear_object (&self->cancellable);
+  _osiiso_task_data_unref (self->task);
   _osiiso_task_unref (self->task);
   g_free (self);
 }

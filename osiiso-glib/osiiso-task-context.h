@@ -13,7 +13,47 @@
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_TASK_CONTEXT:
+ *
+ * The #GType of #OsiisoTaskContext.
+ */
 #define OSIISO_TYPE_TASK_CONTEXT (osiiso_task_context_get_type ())
+
+/**
+ * OsiisoTaskContext:
+ *
+ * The context of one attempt of a task, handed to its #OsiisoTaskFunc. An
+ * opaque, reference-counted boxed type.
+ */
+typedef struct _OsiisoTaskContext OsiisoTaskContext;
+
+/**
+ * OsiisoTaskFunc:
+ * @context: the task's #OsiisoTaskContext for this attempt
+ * @user_data: (closure): the data given when the task was submitted
+ * @error: return location for the failure of the attempt
+ *
+ * The function a task runs. It is called once per attempt.
+ *
+ * On an #OsiisoThreadQueue the function runs on a worker thread and does the
+ * whole work: it returns %TRUE on success, after storing its value (if any)
+ * with osiiso_task_context_set_value(), or %FALSE with @error set on
+ * failure. Returning %FALSE without setting @error is a failure with a
+ * generic message; this is what a Python exception other than
+ * `GLib.Error` produces through plain introspection.
+ *
+ * The function should check osiiso_task_context_is_cancelled() or the
+ * cancellable from osiiso_task_context_get_cancellable() now and then: a
+ * timeout or a cancel cancels it, and a function that ignores it keeps its
+ * thread busy after its attempt has already ended in the queue.
+ *
+ * Returns: %TRUE on success, %FALSE with @error set on failure
+ */
+typedef gboolean (*OsiisoTaskFunc) (OsiisoTaskContext  *context,
+                                    gpointer            user_data,
+                                    GError            **error);
+
 
 OSIISO_AVAILABLE_IN_ALL
 GType              osiiso_task_context_get_type        (void) G_GNUC_CONST;

@@ -26,6 +26,12 @@
  * queue alive.
  */
 
+/**
+ * OsiisoTaskHandle:
+ *
+ * The handle of a submitted task. All its fields are private.
+ */
+
 struct _OsiisoTaskHandle
 {
   GObject     parent_instance;

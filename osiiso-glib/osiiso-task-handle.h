@@ -10,9 +10,15 @@
 #endif
 
 #include <osiiso-glib/osiiso-types.h>
+#include <osiiso-glib/osiiso-task-result.h>
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_TASK_HANDLE:
+ *
+ * The #GType of #OsiisoTaskHandle.
+ */
 #define OSIISO_TYPE_TASK_HANDLE (osiiso_task_handle_get_type ())
 
 OSIISO_AVAILABLE_IN_ALL

@@ -39,6 +39,12 @@
  * Durations are seconds. `timeout`, `delay` and `run-at` use -1 for "none".
  */
 
+/**
+ * OsiisoTaskOptions:
+ *
+ * The options of a task: an immutable #GObject, built with properties.
+ */
+
 struct _OsiisoTaskOptions
 {
   GObject    parent_instance;
@@ -353,8 +359,8 @@ osiiso_task_options_validate (OsiisoTaskOptions  *self,
                         _("delay must be >= 0 or -1 for none (got %g)"), self->delay), FALSE;
   if (self->run_at != -1 && self->run_at < 0)
     return g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
-                        _("run-at must be >= 0 or -1 for none (got %" G_GINT64_FORMAT ")"),
-                        self->run_at), FALSE;
+                        _("run-at must be >= 0 or -1 for none (got %lld)"),
+                        (long long) self->run_at), FALSE;
   if (self->delay != -1.0 && self->run_at != -1)
     return g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
                                 _("delay and run-at are mutually exclusive")), FALSE;

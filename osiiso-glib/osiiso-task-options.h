@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_TASK_OPTIONS:
+ *
+ * The #GType of #OsiisoTaskOptions.
+ */
 #define OSIISO_TYPE_TASK_OPTIONS (osiiso_task_options_get_type ())
 
 OSIISO_AVAILABLE_IN_ALL

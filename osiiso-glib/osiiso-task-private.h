@@ -17,6 +17,7 @@ G_BEGIN_DECLS
 struct _OsiisoTask
 {
   gint               ref_count;      /* atomic */
+  gint               data_refs;      /* atomic: the queue's, plus one per live attempt context */
   gint               status;         /* OsiisoTaskStatus; (lock), atomic reads */
   gint               heap_pos;       /* slot in the ready or timer heap, or -1 (lock) */
   gint               priority;       /* copied from options: the hot comparison */
@@ -91,7 +92,11 @@ OsiisoTask        *_osiiso_task_new              (OsiisoQueue       *queue,
                                                   OsiisoTaskOptions *options);
 OsiisoTask        *_osiiso_task_ref              (OsiisoTask        *task);
 void               _osiiso_task_unref            (OsiisoTask        *task);
-void               _osiiso_task_release_user_data (OsiisoTask       *task);
+/* The task function and its data stay valid while the queue holds the
+ * task or any attempt (even an abandoned one) still has its context; the
+ * last of them frees the data. */
+void               _osiiso_task_data_ref         (OsiisoTask        *task);
+void               _osiiso_task_data_unref       (OsiisoTask        *task);
 const char        *_osiiso_task_get_name         (OsiisoTask        *task);
 char              *_osiiso_task_dup_name         (OsiisoTask        *task);
 OsiisoTaskStatus   _osiiso_task_get_status       (OsiisoTask        *task);

@@ -13,7 +13,20 @@
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_TASK_RESULT:
+ *
+ * The #GType of #OsiisoTaskResult.
+ */
 #define OSIISO_TYPE_TASK_RESULT (osiiso_task_result_get_type ())
+
+/**
+ * OsiisoTaskResult:
+ *
+ * The final result of a task. An opaque, immutable, reference-counted
+ * boxed type.
+ */
+typedef struct _OsiisoTaskResult OsiisoTaskResult;
 
 OSIISO_AVAILABLE_IN_ALL
 GType             osiiso_task_result_get_type          (void) G_GNUC_CONST;

@@ -19,6 +19,7 @@ _osiiso_task_new (OsiisoQueue       *queue,
   OsiisoTask *task = g_new0 (OsiisoTask, 1);
 
   task->ref_count = 1;
+  task->data_refs = 1;
   task->status = OSIISO_TASK_STATUS_PENDING;
   task->heap_pos = -1;
   task->id = __atomic_add_fetch (&last_task_id, 1, __ATOMIC_RELAXED);
@@ -40,8 +41,8 @@ _osiiso_task_ref (OsiisoTask *task)
   return task;
 }
 
-void
-_osiiso_task_release_user_data (OsiisoTask *task)
+static void
+release_user_data (OsiisoTask *task)
 {
   GDestroyNotify destroy = g_steal_pointer (&task->destroy);
   gpointer user_data = g_steal_pointer (&task->user_data);
@@ -52,6 +53,19 @@ _osiiso_task_release_user_data (OsiisoTask *task)
 }
 
 void
+_osiiso_task_data_ref (OsiisoTask *task)
+{
+  g_atomic_int_inc (&task->data_refs);
+}
+
+void
+_osiiso_task_data_unref (OsiisoTask *task)
+{
+  if (g_atomic_int_dec_and_test (&task->data_refs))
+    release_user_data (task);
+}
+
+void
 _osiiso_task_unref (OsiisoTask *task)
 {
   if (!g_atomic_int_dec_and_test (&task->ref_count))
@@ -59,7 +73,7 @@ _osiiso_task_unref (OsiisoTask *task)
 
   g_assert (task->context == NULL);
   g_assert (task->handle == NULL);
-  _osiiso_task_release_user_data (task);
+  release_user_data (task);   /* a task that never reached the queue */
   g_clear_pointer (&task->result, osiiso_task_result_unref);
   g_clear_object (&task->options);
   g_free (task);

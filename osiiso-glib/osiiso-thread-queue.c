@@ -43,6 +43,12 @@
  * blocks.
  */
 
+/**
+ * OsiisoThreadQueue:
+ *
+ * A queue that runs tasks on worker threads. All its fields are private.
+ */
+
 struct _OsiisoThreadQueue
 {
   OsiisoQueue           parent_instance;
@@ -65,6 +71,8 @@ G_DEFINE_FINAL_TYPE (OsiisoThreadQueue, osiiso_thread_queue, OSIISO_TYPE_QUEUE)
  * pool's threads are GLib's shared ones, so one thread may serve several
  * queues over its life. */
 static GPrivate initialized_for = G_PRIVATE_INIT ((GDestroyNotify) g_array_unref);
+/* Per thread: the pool whose runner this thread is executing. */
+static GPrivate serving_pool;
 static guint last_serial;
 
 static void
@@ -112,6 +120,7 @@ runner (gpointer token,
   OsiisoQueue *queue = OSIISO_QUEUE (self);
   OsiisoTaskContext *context;
 
+  g_private_set (&serving_pool, self->pool);
   run_initializer_once (self);
 
   _osiiso_queue_lock (queue);
@@ -140,7 +149,8 @@ runner (gpointer token,
     }
 
   _osiiso_queue_unlock (queue);
-  g_object_unref (self);
+  g_object_unref (self);   /* may be the last reference: see finalize */
+  g_private_set (&serving_pool, NULL);
 }
 
 static guint
@@ -196,15 +206,25 @@ static const OsiisoBackend thread_backend = {
   .count_stuck = thread_count_stuck,
 };
 
+static gpointer
+free_pool_thread (gpointer pool)
+{
+  g_thread_pool_free (pool, TRUE, TRUE);
+  return NULL;
+}
+
 static void
 osiiso_thread_queue_finalize (GObject *object)
 {
   OsiisoThreadQueue *self = (OsiisoThreadQueue *) object;
 
-  /* Every runner holds a reference, so no runner is left; the pool's
-   * idle threads go back to GLib. This may run on a pool thread (the last
-   * runner's unref), hence no waiting. */
-  if (self->pool != NULL)
+  /* Every runner holds a reference, so no runner is left but, perhaps, the
+   * one whose unref got us here. A pool must not be freed from one of its
+   * own threads (the thread still uses it on its way out), so in that case
+   * a short-lived thread frees it once this one has left. */
+  if (self->pool != NULL && g_private_get (&serving_pool) == self->pool)
+    g_thread_unref (g_thread_new ("osiiso-pool-free", free_pool_thread, self->pool));
+  else if (self->pool != NULL)
     g_thread_pool_free (self->pool, TRUE, FALSE);
   if (self->init_destroy != NULL)
     self->init_destroy (self->init_data);

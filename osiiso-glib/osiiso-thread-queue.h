@@ -13,6 +13,11 @@
 
 G_BEGIN_DECLS
 
+/**
+ * OSIISO_TYPE_THREAD_QUEUE:
+ *
+ * The #GType of #OsiisoThreadQueue.
+ */
 #define OSIISO_TYPE_THREAD_QUEUE (osiiso_thread_queue_get_type ())
 
 OSIISO_AVAILABLE_IN_ALL
