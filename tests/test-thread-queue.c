@@ -1,0 +1,260 @@
+/* test-thread-queue.c: what is particular to the thread backend
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-util.h"
+
+#include <dirent.h>
+
+static guint
+count_threads (void)
+{
+  DIR *dir = opendir ("/proc/self/task");
+  struct dirent *entry;
+  guint n = 0;
+
+  g_assert_nonnull (dir);
+  while ((entry = readdir (dir)) != NULL)
+    if (entry->d_name[0] != '.')
+      n++;
+  closedir (dir);
+  return n;
+}
+
+static void
+test_no_thread_before_needed (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (4);
+  g_autoptr(OsiisoTaskOptions) later = options_new ("delay", 0.05, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  guint before = count_threads ();
+
+  /* Construction, submission, a delayed task and a start with nothing
+   * eligible create no thread. */
+  submit_ok (OSIISO_QUEUE (queue), task_ok, NULL, later);
+  g_assert_true (osiiso_queue_start (OSIISO_QUEUE (queue), &error));
+  g_assert_cmpuint (count_threads (), ==, before);
+
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 1);
+  g_assert_cmpuint (count_threads (), >, before);
+}
+
+typedef struct
+{
+  GMutex      lock;
+  GHashTable *initialized;   /* threads the initializer ran in */
+  GHashTable *ran_on;        /* threads tasks ran on */
+  guint       init_calls;
+  gboolean    task_before_init;
+} ThreadLog;
+
+static void
+init_thread (OsiisoThreadQueue *queue, gpointer data)
+{
+  ThreadLog *log = data;
+
+  g_mutex_lock (&log->lock);
+  log->init_calls++;
+  g_hash_table_add (log->initialized, g_thread_self ());
+  g_mutex_unlock (&log->lock);
+}
+
+static gboolean
+task_log_thread (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  ThreadLog *log = data;
+
+  g_mutex_lock (&log->lock);
+  g_hash_table_add (log->ran_on, g_thread_self ());
+  log->task_before_init |= !g_hash_table_contains (log->initialized, g_thread_self ());
+  g_mutex_unlock (&log->lock);
+  g_usleep (2000);
+  return TRUE;
+}
+
+static void
+test_initializer_per_thread (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (3);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  ThreadLog log = { 0 };
+
+  g_mutex_init (&log.lock);
+  log.initialized = g_hash_table_new (NULL, NULL);
+  log.ran_on = g_hash_table_new (NULL, NULL);
+  osiiso_thread_queue_set_initializer (queue, init_thread, &log, NULL);
+
+  for (guint i = 0; i < 60; i++)
+    submit_ok (OSIISO_QUEUE (queue), task_log_thread, &log, NULL);
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 60);
+
+  /* Once in each thread, in that thread, before its first task. */
+  g_assert_false (log.task_before_init);
+  g_assert_cmpuint (log.init_calls, ==, g_hash_table_size (log.initialized));
+  g_assert_cmpuint (g_hash_table_size (log.ran_on), <=, g_hash_table_size (log.initialized));
+  g_assert_cmpuint (g_hash_table_size (log.ran_on), >=, 1);
+
+  g_hash_table_unref (log.initialized);
+  g_hash_table_unref (log.ran_on);
+  g_mutex_clear (&log.lock);
+}
+
+typedef struct
+{
+  gint   running;
+  gint   peak;
+} Concurrency;
+
+static gboolean
+task_concurrency (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  Concurrency *c = data;
+  gint now = g_atomic_int_add (&c->running, 1) + 1;
+  gint peak;
+
+  while ((peak = g_atomic_int_get (&c->peak)) < now
+         && !g_atomic_int_compare_and_exchange (&c->peak, peak, now))
+    ;
+  g_usleep (3000);
+  g_atomic_int_add (&c->running, -1);
+  return TRUE;
+}
+
+static void
+test_workers_bound (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (3);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  Concurrency c = { 0 };
+
+  for (guint i = 0; i < 40; i++)
+    submit_ok (OSIISO_QUEUE (queue), task_concurrency, &c, NULL);
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 40);
+  g_assert_cmpint (c.peak, <=, 3);
+  g_assert_cmpint (c.peak, >=, 2);
+  g_assert_cmpuint (osiiso_queue_get_workers (OSIISO_QUEUE (queue)), ==, 3);
+}
+
+static void
+test_auto_workers (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (0);
+  guint expected = MAX (4, MIN (32, 4 * g_get_num_processors ()));
+
+  g_assert_cmpuint (osiiso_queue_get_workers (OSIISO_QUEUE (queue)), ==, expected);
+}
+
+/* A C function that ignores cancellation entirely. */
+static void
+test_stuck_task (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (1);
+  g_autoptr(OsiisoTaskOptions) stuck_options = options_new ("timeout", 0.05, "name", "stuck", NULL);
+  g_autoptr(OsiisoTaskHandle) stuck = NULL;
+  g_autoptr(OsiisoTaskHandle) after = NULL;
+  g_autoptr(OsiisoTaskResult) result = NULL;
+  g_autoptr(GError) error = NULL;
+  Gate gate;
+
+  gate_init (&gate);
+  g_assert_true (osiiso_queue_start (OSIISO_QUEUE (queue), &error));
+  stuck = osiiso_queue_submit (OSIISO_QUEUE (queue), task_wait_gate, &gate, NULL, stuck_options, &error);
+  after = osiiso_queue_submit (OSIISO_QUEUE (queue), task_ok, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+
+  /* The attempt ends in the queue at its deadline, and with one worker the
+   * next task still runs: the pool lent a replacement thread. */
+  result = osiiso_task_handle_wait (after, 30, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (osiiso_task_result_get_status (result), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+  g_assert_cmpint (osiiso_task_handle_get_status (stuck), ==, OSIISO_TASK_STATUS_FAILED);
+  g_assert_error (osiiso_task_result_get_error (osiiso_task_handle_get_result (stuck)),
+                  OSIISO_ERROR, OSIISO_ERROR_TIMEOUT);
+  g_assert_cmpuint (osiiso_thread_queue_get_stuck_threads (queue), ==, 1);
+
+  /* When the function finally returns, its success is dropped. */
+  gate_open (&gate);
+  while (osiiso_thread_queue_get_stuck_threads (queue) > 0)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpint (osiiso_task_handle_get_status (stuck), ==, OSIISO_TASK_STATUS_FAILED);
+  g_assert_true (osiiso_queue_shutdown (OSIISO_QUEUE (queue), FALSE, NULL, &error));
+  gate_clear (&gate);
+}
+
+static void
+test_shutdown_grace_detaches (void)
+{
+  g_autoptr(OsiisoQueue) queue = g_object_new (OSIISO_TYPE_THREAD_QUEUE, "workers", 1,
+                                               "shutdown-grace", 0.1, NULL);
+  g_autoptr(OsiisoTaskOptions) stuck_options = options_new ("timeout", 0.05, NULL);
+  g_autoptr(GError) error = NULL;
+  gdouble t0;
+  Gate gate;
+
+  gate_init (&gate);
+  submit_ok (queue, task_wait_gate, &gate, stuck_options);
+  g_assert_true (osiiso_queue_start (queue, &error));
+  gate_wait_for (&gate, 1);
+  while (osiiso_thread_queue_get_stuck_threads (OSIISO_THREAD_QUEUE (queue)) == 0)
+    g_main_context_iteration (NULL, TRUE);
+
+  /* Shutdown waits the grace period, reports the stuck thread, detaches. */
+  g_test_expect_message ("Osiiso", G_LOG_LEVEL_MESSAGE, "*still inside task functions*");
+  t0 = now_s ();
+  g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, &error));
+  g_assert_cmpfloat (now_s () - t0, >=, 0.09);
+  g_test_assert_expected_messages ();
+  g_assert_true (osiiso_queue_get_closed (queue));
+
+  /* The stuck thread keeps the queue alive until it returns. */
+  gate_open (&gate);
+  while (osiiso_thread_queue_get_stuck_threads (OSIISO_THREAD_QUEUE (queue)) > 0)
+    g_thread_yield ();
+  gate_clear (&gate);
+}
+
+static gboolean
+task_python_like_raise (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  /* What a binding produces for an exception it cannot map: FALSE, no error. */
+  return FALSE;
+}
+
+static void
+test_false_without_error_fails (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (1);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+
+  submit_ok (OSIISO_QUEUE (queue), task_python_like_raise, NULL, NULL);
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  g_assert_cmpuint (osiiso_run_summary_get_failed (summary), ==, 1);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 0);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/thread-queue/no-thread-before-needed", test_no_thread_before_needed);
+  g_test_add_func ("/thread-queue/initializer-per-thread", test_initializer_per_thread);
+  g_test_add_func ("/thread-queue/workers-bound", test_workers_bound);
+  g_test_add_func ("/thread-queue/auto-workers", test_auto_workers);
+  g_test_add_func ("/thread-queue/stuck-task", test_stuck_task);
+  g_test_add_func ("/thread-queue/shutdown-grace-detaches", test_shutdown_grace_detaches);
+  g_test_add_func ("/thread-queue/false-without-error-fails", test_false_without_error_fails);
+
+  return g_test_run ();
+}
