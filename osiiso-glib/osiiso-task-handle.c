@@ -37,7 +37,7 @@ struct _OsiisoTaskHandle
   GObject     parent_instance;
 
   OsiisoTask *task;
-  char       *name;        /* derived name, when the options give none */
+  char       *name;        /* derived name, made on first use; atomic */
   GWeakRef    queue;
   GList      *waiters;     /* GTasks of wait_async(); (waiters_lock) */
   gboolean    delivered;   /* completion delivered on the owner context; (waiters_lock) */
@@ -182,8 +182,6 @@ _osiiso_task_handle_new (OsiisoTask  *task,
   OsiisoTaskHandle *self = g_object_new (OSIISO_TYPE_TASK_HANDLE, NULL);
 
   self->task = _osiiso_task_ref (task);
-  if (_osiiso_task_get_name (task) == NULL)
-    self->name = _osiiso_task_dup_name (task);
   g_weak_ref_set (&self->queue, queue);
   return self;
 }
@@ -270,8 +268,28 @@ osiiso_task_handle_dup_id_string (OsiisoTaskHandle *self)
 const char *
 osiiso_task_handle_get_name (OsiisoTaskHandle *self)
 {
+  const char *name;
+
   g_return_val_if_fail (OSIISO_IS_TASK_HANDLE (self), NULL);
-  return self->name != NULL ? self->name : _osiiso_task_get_name (self->task);
+
+  name = _osiiso_task_get_name (self->task);
+  if (name != NULL)
+    return name;
+
+  name = g_atomic_pointer_get (&self->name);
+  if (name == NULL)
+    {
+      char *fresh = _osiiso_task_dup_name (self->task);
+
+      if (g_atomic_pointer_compare_and_exchange (&self->name, NULL, fresh))
+        name = fresh;
+      else
+        {
+          g_free (fresh);
+          name = g_atomic_pointer_get (&self->name);
+        }
+    }
+  return name;
 }
 
 /**

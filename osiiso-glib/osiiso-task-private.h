@@ -68,7 +68,7 @@ struct _OsiisoTaskResult
   guint              attempts;
   guint64            task_id;
   OsiisoTaskOptions *options;        /* name, priority, group, metadata … */
-  char              *name;           /* only when derived (no name option) */
+  char              *name;           /* derived name, made on first use; atomic */
   char              *message;
   GError            *error;
   GValue             value;

@@ -39,8 +39,6 @@ _osiiso_task_result_new (OsiisoTask       *task,
   self->attempts = task->attempts;
   self->task_id = task->id;
   self->options = g_object_ref (task->options);
-  if (osiiso_task_options_get_name (task->options) == NULL)
-    self->name = _osiiso_task_dup_name (task);
   self->message = g_strdup (message);
   self->error = error;
   if (value != NULL && G_IS_VALUE (value))
@@ -122,8 +120,29 @@ osiiso_task_result_get_task_id (OsiisoTaskResult *self)
 const char *
 osiiso_task_result_get_name (OsiisoTaskResult *self)
 {
+  const char *name;
+
   g_return_val_if_fail (self != NULL, NULL);
-  return self->name != NULL ? self->name : osiiso_task_options_get_name (self->options);
+
+  name = osiiso_task_options_get_name (self->options);
+  if (name != NULL)
+    return name;
+
+  /* Derived names are made on first use: most results are never asked. */
+  name = g_atomic_pointer_get (&self->name);
+  if (name == NULL)
+    {
+      char *fresh = g_strdup_printf ("task-%" G_GUINT64_FORMAT, self->task_id);
+
+      if (g_atomic_pointer_compare_and_exchange (&self->name, NULL, fresh))
+        name = fresh;
+      else
+        {
+          g_free (fresh);
+          name = g_atomic_pointer_get (&self->name);
+        }
+    }
+  return name;
 }
 
 /**
