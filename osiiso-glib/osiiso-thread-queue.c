@@ -118,7 +118,7 @@ runner (gpointer token,
 {
   OsiisoThreadQueue *self = data;
   OsiisoQueue *queue = OSIISO_QUEUE (self);
-  OsiisoTaskContext *context;
+  OsiisoTaskContext *context, *finished = NULL;
 
   g_private_set (&serving_pool, self->pool);
   run_initializer_once (self);
@@ -133,6 +133,12 @@ runner (gpointer token,
       gboolean ok;
 
       _osiiso_queue_unlock (queue);
+
+      /* Dropping a context may free the task's data (when an abandoned
+       * attempt outlived its task), which runs user code: never under the
+       * lock. */
+      g_clear_pointer (&finished, osiiso_task_context_unref);
+
       ok = task->func (context, task->user_data, &error);
       if (!ok && error == NULL)
         g_debug ("Task %" G_GUINT64_FORMAT " returned FALSE without an error", task->id);
@@ -145,10 +151,11 @@ runner (gpointer token,
           _osiiso_queue_wake_locked (queue);   /* shutdown may be waiting */
         }
       _osiiso_queue_attempt_done_locked (queue, context, ok, error);
-      osiiso_task_context_unref (context);
+      finished = context;
     }
 
   _osiiso_queue_unlock (queue);
+  g_clear_pointer (&finished, osiiso_task_context_unref);
   g_object_unref (self);   /* may be the last reference: see finalize */
   g_private_set (&serving_pool, NULL);
 }

@@ -223,6 +223,67 @@ test_shutdown_grace_detaches (void)
   gate_clear (&gate);
 }
 
+typedef struct
+{
+  OsiisoQueue *queue;
+  Gate         gate;      /* the stubborn attempt waits here */
+  Gate         freed;     /* opened by the destroy notify */
+  gboolean     freed_on_main;
+} Stubborn;
+
+static void
+stubborn_destroy (gpointer data)
+{
+  Stubborn *s = data;
+
+  /* User code in a destroy notify may call the queue: it must not run
+   * under the queue's lock. */
+  g_assert_cmpuint (osiiso_queue_get_pending (s->queue), ==, 0);
+  s->freed_on_main = g_main_context_is_owner (NULL);
+  gate_open (&s->freed);
+}
+
+static gboolean
+task_stubborn (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  Stubborn *s = data;
+
+  gate_wait (&s->gate);
+  return TRUE;
+}
+
+static void
+test_data_outlives_abandoned_attempt (void)
+{
+  g_autoptr(OsiisoQueue) queue = g_object_new (OSIISO_TYPE_THREAD_QUEUE, "workers", 1, NULL);
+  g_autoptr(OsiisoTaskOptions) options = options_new ("timeout", 0.05, NULL);
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  Stubborn s = { queue };
+
+  gate_init (&s.gate);
+  gate_init (&s.freed);
+  handle = osiiso_queue_submit (queue, task_stubborn, &s, stubborn_destroy, options, &error);
+  summary = osiiso_queue_run (queue, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (osiiso_task_handle_get_status (handle), ==, OSIISO_TASK_STATUS_FAILED);
+
+  /* The task is over, but its abandoned attempt still uses the data. */
+  g_mutex_lock (&s.freed.lock);
+  g_assert_false (s.freed.open);
+  g_mutex_unlock (&s.freed.lock);
+
+  /* Once the function returns, the data is freed, off the lock. */
+  gate_open (&s.gate);
+  gate_wait (&s.freed);
+  g_assert_false (s.freed_on_main);
+  while (osiiso_thread_queue_get_stuck_threads (OSIISO_THREAD_QUEUE (queue)) > 0)
+    g_thread_yield ();
+  gate_clear (&s.gate);
+  gate_clear (&s.freed);
+}
+
 static gboolean
 task_python_like_raise (OsiisoTaskContext *ctx, gpointer data, GError **error)
 {
@@ -255,6 +316,7 @@ main (int argc, char **argv)
   g_test_add_func ("/thread-queue/stuck-task", test_stuck_task);
   g_test_add_func ("/thread-queue/shutdown-grace-detaches", test_shutdown_grace_detaches);
   g_test_add_func ("/thread-queue/false-without-error-fails", test_false_without_error_fails);
+  g_test_add_func ("/thread-queue/data-outlives-abandoned-attempt", test_data_outlives_abandoned_attempt);
 
   return g_test_run ();
 }
