@@ -115,6 +115,7 @@ typedef struct
 {
   const OsiisoBackend *backend;
   GMainContext        *context;
+  GThread             *owner_thread;  /* the constructing thread */
   GSource             *source;
 
   /* Settings (construct-only). */
@@ -1189,6 +1190,7 @@ osiiso_queue_constructed (GObject *object)
   g_assert (priv->backend != NULL);
 
   priv->context = g_main_context_ref_thread_default ();
+  priv->owner_thread = g_thread_self ();
   source = (QueueSource *) g_source_new (&queue_source_funcs, sizeof (QueueSource));
   g_weak_ref_init (&source->queue, self);
   priv->source = (GSource *) source;
@@ -2432,6 +2434,14 @@ wait_timeout_cb (gpointer data)
   return G_SOURCE_REMOVE;
 }
 
+static gboolean
+wait_cancelled_cb (GCancellable *cancellable,
+                   gpointer      data)
+{
+  *(gboolean *) data = TRUE;
+  return G_SOURCE_REMOVE;
+}
+
 gboolean
 _osiiso_queue_wait_task (OsiisoQueue   *self,
                          OsiisoTask    *task,
@@ -2445,10 +2455,16 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
   if (_osiiso_task_status_is_final (_osiiso_task_get_status (task)))
     return TRUE;
 
-  if (g_main_context_acquire (priv->context))
+  /* On the thread that runs the queue's context (it already owns it, or
+   * it built the queue and nobody else runs the context), keep the context
+   * running while waiting. Any other thread just sleeps: it must not
+   * become the thread that emits the queue's signals. */
+  if ((g_main_context_is_owner (priv->context) || g_thread_self () == priv->owner_thread)
+      && g_main_context_acquire (priv->context))
     {
-      /* On the thread that runs the queue's context: keep it running. */
       GSource *timer = NULL;
+      GSource *cancelled = NULL;
+      gboolean was_cancelled = FALSE;
 
       if (timeout >= 0)
         {
@@ -2456,13 +2472,25 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
           g_source_set_callback (timer, wait_timeout_cb, &timed_out, NULL);
           g_source_attach (timer, priv->context);
         }
+      if (cancellable != NULL)
+        {
+          /* Wakes the iteration when another thread cancels. */
+          cancelled = g_cancellable_source_new (cancellable);
+          g_source_set_callback (cancelled, G_SOURCE_FUNC (wait_cancelled_cb), &was_cancelled, NULL);
+          g_source_attach (cancelled, priv->context);
+        }
       while (!_osiiso_task_status_is_final (_osiiso_task_get_status (task))
-             && !timed_out && !g_cancellable_is_cancelled (cancellable))
+             && !timed_out && !was_cancelled && !g_cancellable_is_cancelled (cancellable))
         g_main_context_iteration (priv->context, TRUE);
       if (timer != NULL)
         {
           g_source_destroy (timer);
           g_source_unref (timer);
+        }
+      if (cancelled != NULL)
+        {
+          g_source_destroy (cancelled);
+          g_source_unref (cancelled);
         }
       g_main_context_release (priv->context);
     }

@@ -1277,8 +1277,10 @@ test_handle_wait_other_thread (void)
   Waiter w = { 0 };
   GThread *thread;
   Gate gate;
+  Notes notes = { g_thread_self (), FALSE, 0, 0 };
 
   gate_init (&gate);
+  g_signal_connect (queue, "task-completed", G_CALLBACK (on_completed_count), &notes);
   handle = osiiso_queue_submit (queue, task_wait_gate, &gate, NULL, NULL, &error);
   w.handle = handle;
 
@@ -1299,7 +1301,13 @@ test_handle_wait_other_thread (void)
   g_assert_cmpint (osiiso_task_result_get_status (w.result), ==, OSIISO_TASK_STATUS_SUCCEEDED);
   osiiso_task_result_unref (w.result);
   gate_clear (&gate);
+
+  /* The waiting thread did not take over the main context: the signal is
+   * still waiting for the main thread. */
+  g_assert_cmpuint (notes.completed, ==, 0);
   g_assert_true (osiiso_queue_join (queue, NULL, &error));
+  g_assert_cmpuint (notes.completed, ==, 1);
+  g_assert_false (notes.off_thread);
 }
 
 /* ---- lifetime -------------------------------------------------------- */
