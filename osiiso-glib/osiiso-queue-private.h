@@ -59,6 +59,17 @@ G_END_DECLS
 
 G_BEGIN_DECLS
 
+/* For OsiisoTaskHandle: one weak reference to the queue, shared by all its
+ * handles. A GWeakRef per handle would cost a global lock and an O(n)
+ * list removal each, with n the number of live handles. */
+typedef struct _OsiisoQueueLink OsiisoQueueLink;
+
+OsiisoQueueLink   *_osiiso_queue_get_link            (OsiisoQueue         *self);
+OsiisoQueueLink   *_osiiso_queue_link_ref            (OsiisoQueueLink     *link);
+void               _osiiso_queue_link_unref          (OsiisoQueueLink     *link);
+/* Returns a strong reference, or NULL once the queue is being disposed. */
+OsiisoQueue       *_osiiso_queue_link_dup_queue      (OsiisoQueueLink     *link);
+
 /* For OsiisoTaskHandle. */
 gboolean           _osiiso_queue_cancel_task         (OsiisoQueue         *self,
                                                       OsiisoTask          *task);

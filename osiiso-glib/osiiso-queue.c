@@ -111,12 +111,19 @@ typedef struct
   GWeakRef queue;
 } QueueSource;
 
+struct _OsiisoQueueLink
+{
+  gint     ref_count;
+  GWeakRef queue;
+};
+
 typedef struct
 {
   const OsiisoBackend *backend;
   GMainContext        *context;
   GThread             *owner_thread;  /* the constructing thread */
   GSource             *source;
+  OsiisoQueueLink     *link;          /* shared by the handles */
 
   /* Settings (construct-only). */
   guint                workers;
@@ -790,6 +797,15 @@ deliver_events (OsiisoQueue *self,
                 gboolean     emit)
 {
   OsiisoQueuePrivate *priv = PRIV (self);
+  OsiisoQueueClass *klass = OSIISO_QUEUE_GET_CLASS (self);
+  gboolean want_started, want_retrying;
+
+  /* Handles are made for the signals only when someone listens; asked
+   * once per batch, not once per event. */
+  want_started = emit && (klass->task_started != NULL
+                          || g_signal_has_handler_pending (self, signals[TASK_STARTED], 0, FALSE));
+  want_retrying = emit && (klass->task_retrying != NULL
+                           || g_signal_has_handler_pending (self, signals[TASK_RETRYING], 0, FALSE));
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -799,11 +815,7 @@ deliver_events (OsiisoQueue *self,
       switch (event->kind)
         {
         case EVENT_STARTED:
-          if (!emit)
-            break;
-          if (task->handle != NULL
-              || OSIISO_QUEUE_GET_CLASS (self)->task_started != NULL
-              || g_signal_has_handler_pending (self, signals[TASK_STARTED], 0, FALSE))
+          if (emit && (task->handle != NULL || want_started))
             {
               OsiisoTaskHandle *handle = ensure_handle (self, task);
 
@@ -813,9 +825,7 @@ deliver_events (OsiisoQueue *self,
           break;
 
         case EVENT_RETRYING:
-          if (emit && (task->handle != NULL
-                       || OSIISO_QUEUE_GET_CLASS (self)->task_retrying != NULL
-                       || g_signal_has_handler_pending (self, signals[TASK_RETRYING], 0, FALSE)))
+          if (emit && (task->handle != NULL || want_retrying))
             {
               OsiisoTaskHandle *handle = ensure_handle (self, task);
 
@@ -1191,6 +1201,9 @@ osiiso_queue_constructed (GObject *object)
 
   priv->context = g_main_context_ref_thread_default ();
   priv->owner_thread = g_thread_self ();
+  priv->link = g_new0 (OsiisoQueueLink, 1);
+  priv->link->ref_count = 1;
+  g_weak_ref_init (&priv->link->queue, self);
   source = (QueueSource *) g_source_new (&queue_source_funcs, sizeof (QueueSource));
   g_weak_ref_init (&source->queue, self);
   priv->source = (GSource *) source;
@@ -1250,6 +1263,7 @@ osiiso_queue_finalize (GObject *object)
   g_ptr_array_unref (priv->history);
   g_ptr_array_unref (priv->unreported);
   g_main_context_unref (priv->context);
+  _osiiso_queue_link_unref (priv->link);
   g_mutex_clear (&priv->lock);
   g_cond_clear (&priv->cond);
 
@@ -2412,6 +2426,35 @@ osiiso_queue_get_closed (OsiisoQueue *self)
 /* ------------------------------------------------------------------------
  * For handles
  * --------------------------------------------------------------------- */
+
+OsiisoQueueLink *
+_osiiso_queue_get_link (OsiisoQueue *self)
+{
+  return _osiiso_queue_link_ref (PRIV (self)->link);
+}
+
+OsiisoQueueLink *
+_osiiso_queue_link_ref (OsiisoQueueLink *link)
+{
+  g_atomic_int_inc (&link->ref_count);
+  return link;
+}
+
+void
+_osiiso_queue_link_unref (OsiisoQueueLink *link)
+{
+  if (g_atomic_int_dec_and_test (&link->ref_count))
+    {
+      g_weak_ref_clear (&link->queue);
+      g_free (link);
+    }
+}
+
+OsiisoQueue *
+_osiiso_queue_link_dup_queue (OsiisoQueueLink *link)
+{
+  return g_weak_ref_get (&link->queue);
+}
 
 gboolean
 _osiiso_queue_cancel_task (OsiisoQueue *self,

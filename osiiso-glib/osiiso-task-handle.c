@@ -38,7 +38,7 @@ struct _OsiisoTaskHandle
 
   OsiisoTask *task;
   char       *name;        /* derived name, made on first use; atomic */
-  GWeakRef    queue;
+  OsiisoQueueLink *queue;  /* a weak link to the queue */
   GList      *waiters;     /* GTasks of wait_async(); (waiters_lock) */
   gboolean    delivered;   /* completion delivered on the owner context; (waiters_lock) */
 };
@@ -68,7 +68,7 @@ osiiso_task_handle_finalize (GObject *object)
   OsiisoTaskHandle *self = (OsiisoTaskHandle *) object;
 
   g_assert (self->waiters == NULL);
-  g_weak_ref_clear (&self->queue);
+  g_clear_pointer (&self->queue, _osiiso_queue_link_unref);
   g_free (self->name);
   g_clear_pointer (&self->task, _osiiso_task_unref);
 
@@ -172,7 +172,6 @@ osiiso_task_handle_class_init (OsiisoTaskHandleClass *klass)
 static void
 osiiso_task_handle_init (OsiisoTaskHandle *self)
 {
-  g_weak_ref_init (&self->queue, NULL);
 }
 
 OsiisoTaskHandle *
@@ -182,7 +181,7 @@ _osiiso_task_handle_new (OsiisoTask  *task,
   OsiisoTaskHandle *self = g_object_new (OSIISO_TYPE_TASK_HANDLE, NULL);
 
   self->task = _osiiso_task_ref (task);
-  g_weak_ref_set (&self->queue, queue);
+  self->queue = _osiiso_queue_get_link (queue);
   return self;
 }
 
@@ -421,7 +420,7 @@ osiiso_task_handle_cancel (OsiisoTaskHandle *self)
 
   g_return_val_if_fail (OSIISO_IS_TASK_HANDLE (self), FALSE);
 
-  queue = g_weak_ref_get (&self->queue);
+  queue = _osiiso_queue_link_dup_queue (self->queue);
   if (queue == NULL)
     return FALSE;
   return _osiiso_queue_cancel_task (queue, self->task);
@@ -455,7 +454,7 @@ osiiso_task_handle_wait (OsiisoTaskHandle  *self,
   g_return_val_if_fail (OSIISO_IS_TASK_HANDLE (self), NULL);
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
 
-  queue = g_weak_ref_get (&self->queue);
+  queue = _osiiso_queue_link_dup_queue (self->queue);
   /* Without its queue, a task is always final: dispose finishes them all. */
   if (queue != NULL && !_osiiso_queue_wait_task (queue, self->task, timeout, cancellable, error))
     return NULL;
