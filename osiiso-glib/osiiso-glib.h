@@ -21,5 +21,6 @@
 #include <osiiso-glib/osiiso-task-handle.h>
 #include <osiiso-glib/osiiso-queue.h>
 #include <osiiso-glib/osiiso-thread-queue.h>
+#include <osiiso-glib/osiiso-async-queue.h>
 
 #undef OSIISO_INSIDE

@@ -35,6 +35,10 @@ typedef struct
   void  (*interrupt)       (OsiisoQueue       *self,
                             OsiisoTaskContext *context);
   void  (*stop)            (OsiisoQueue       *self);
+  /* Called on the owner context at each dispatch, lock not held, before
+   * the batch of events is delivered (optional): backends whose attempts
+   * start on the owner context start them here. */
+  void  (*dispatch)        (OsiisoQueue       *self);
   /* Attempts the core has ended that are still running (lock held). */
   guint (*count_stuck)     (OsiisoQueue       *self);
 } OsiisoBackend;
@@ -47,6 +51,8 @@ void               _osiiso_queue_lock                (OsiisoQueue         *self)
 void               _osiiso_queue_unlock              (OsiisoQueue         *self);
 guint              _osiiso_queue_startable_locked    (OsiisoQueue         *self);
 guint              _osiiso_queue_workers_locked      (OsiisoQueue         *self);
+/* Tells the backend if tasks may start now (lock held). */
+void               _osiiso_queue_kick_locked         (OsiisoQueue         *self);
 /* Asks the owner context to look at the queue again (lock held). */
 void               _osiiso_queue_wake_locked         (OsiisoQueue         *self);
 OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);

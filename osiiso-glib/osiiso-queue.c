@@ -326,6 +326,12 @@ maybe_kick_locked (OsiisoQueue *self)
 }
 
 void
+_osiiso_queue_kick_locked (OsiisoQueue *self)
+{
+  maybe_kick_locked (self);
+}
+
+void
 _osiiso_queue_wake_locked (OsiisoQueue *self)
 {
   arm_locked (PRIV (self), 0);
@@ -909,6 +915,14 @@ queue_dispatch (OsiisoQueue *self,
   g_source_set_ready_time (priv->source, -1);
   fire_timers_locked (self, g_get_monotonic_time ());
   maybe_kick_locked (self);
+  _osiiso_queue_unlock (self);
+
+  /* Attempts that start on this context start now, so that what they do
+   * synchronously is delivered in this same batch. */
+  if (emit && priv->backend->dispatch != NULL)
+    priv->backend->dispatch (self);
+
+  _osiiso_queue_lock (self);
   events = priv->events;
   priv->events = g_array_new (FALSE, FALSE, sizeof (Event));
   _osiiso_queue_unlock (self);

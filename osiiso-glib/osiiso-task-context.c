@@ -3,7 +3,8 @@
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
 
-#include "osiiso-task-private.h"
+#include "osiiso-queue-private.h"
+#include "osiiso-i18n-private.h"
 
 /**
  * SECTION:osiiso-task-context
@@ -15,6 +16,10 @@
  * stores its value in it. An attempt that was timed out or cancelled keeps
  * its own context, so a function that returns late cannot disturb the
  * task's next attempt: whatever it stores is dropped.
+ *
+ * An asynchronous task (#OsiisoAsyncQueue) completes its attempt later
+ * through its context, with osiiso_task_context_return_value() or
+ * osiiso_task_context_return_error(), from any thread.
  *
  * The context is a reference-counted boxed type; bindings may keep it
  * beyond the call.
@@ -70,6 +75,7 @@ osiiso_task_context_unref (OsiisoTaskContext *self)
   if (self->has_value)
     g_value_unset (&self->value);
   g_clear_object (&self->cancellable);
+  g_clear_object (&self->queue);
   _osiiso_task_data_unref (self->task);
   _osiiso_task_unref (self->task);
   g_free (self);
@@ -254,4 +260,122 @@ osiiso_task_context_take_value (OsiisoTaskContext *self,
   self->value = *value;
   memset (value, 0, sizeof *value);
   self->has_value = TRUE;
+}
+
+/* Completes an asynchronous attempt: the first call wins. Takes @error. */
+static void
+complete (OsiisoTaskContext *self,
+          gboolean           ok,
+          GError            *error)
+{
+  OsiisoQueue *queue = g_atomic_pointer_exchange (&self->queue, NULL);
+
+  if (queue == NULL)
+    {
+      g_critical ("osiiso: attempt %u of task %" G_GUINT64_FORMAT " was completed twice, "
+                  "or is not an asynchronous attempt", self->attempt, self->task->id);
+      g_clear_error (&error);
+      return;
+    }
+
+  _osiiso_queue_lock (queue);
+  _osiiso_queue_attempt_done_locked (queue, self, ok, error);
+  _osiiso_queue_kick_locked (queue);
+  _osiiso_queue_unlock (queue);
+
+  /* The reference the queue kept for the operation. */
+  osiiso_task_context_unref (self);
+  g_object_unref (queue);
+}
+
+/**
+ * osiiso_task_context_return_value:
+ * @self: the context of an asynchronous attempt
+ * @value: (nullable): the value the task produced, or %NULL for none
+ *
+ * Completes an attempt of an #OsiisoAsyncQueue task successfully. Call it
+ * exactly once per attempt (or osiiso_task_context_return_error()), from
+ * any thread. If the attempt already ended in the queue (it timed out or
+ * was cancelled), the completion is dropped.
+ */
+void
+osiiso_task_context_return_value (OsiisoTaskContext *self,
+                                  const GValue      *value)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (value == NULL || G_IS_VALUE (value));
+
+  if (value != NULL && g_atomic_pointer_get (&self->queue) != NULL)
+    osiiso_task_context_set_value (self, value);
+  complete (self, TRUE, NULL);
+}
+
+/**
+ * osiiso_task_context_return_error:
+ * @self: the context of an asynchronous attempt
+ * @error: (transfer full): why the attempt failed
+ *
+ * Completes an attempt of an #OsiisoAsyncQueue task with a failure; the
+ * task is retried if its options allow. Call it exactly once per attempt
+ * (or osiiso_task_context_return_value()), from any thread.
+ */
+void
+osiiso_task_context_return_error (OsiisoTaskContext *self,
+                                  GError            *error)
+{
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (error != NULL);
+
+  complete (self, FALSE, error);
+}
+
+/**
+ * osiiso_task_context_return_new_error: (skip)
+ * @self: the context of an asynchronous attempt
+ * @domain: a #GQuark
+ * @code: an error code
+ * @format: a printf()-style format for the message
+ * @...: the format's arguments
+ *
+ * Like osiiso_task_context_return_error(), building the error.
+ */
+void
+osiiso_task_context_return_new_error (OsiisoTaskContext *self,
+                                      GQuark             domain,
+                                      gint               code,
+                                      const char        *format,
+                                      ...)
+{
+  GError *error;
+  va_list args;
+
+  g_return_if_fail (self != NULL);
+  g_return_if_fail (format != NULL);
+
+  va_start (args, format);
+  error = g_error_new_valist (domain, code, format, args);
+  va_end (args);
+  complete (self, FALSE, error);
+}
+
+/**
+ * osiiso_task_context_return_error_if_cancelled:
+ * @self: the context of an asynchronous attempt
+ *
+ * Completes the attempt with %G_IO_ERROR_CANCELLED if it has been
+ * interrupted (timed out or cancelled), in the manner of
+ * g_task_return_error_if_cancelled().
+ *
+ * Returns: %TRUE if the attempt was interrupted and is now completed
+ */
+gboolean
+osiiso_task_context_return_error_if_cancelled (OsiisoTaskContext *self)
+{
+  g_return_val_if_fail (self != NULL, FALSE);
+
+  if (!osiiso_task_context_is_cancelled (self))
+    return FALSE;
+  complete (self, FALSE, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                              _("the attempt was cancelled")));
+  return TRUE;
 }

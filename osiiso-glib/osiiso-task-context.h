@@ -43,6 +43,14 @@ typedef struct _OsiisoTaskContext OsiisoTaskContext;
  * generic message; this is what a Python exception other than
  * `GLib.Error` produces through plain introspection.
  *
+ * On an #OsiisoAsyncQueue the function runs on the queue's main context
+ * and only starts the work: it returns %TRUE once the operation is under
+ * way and completes it later, from any thread, with exactly one call of
+ * osiiso_task_context_return_value() or
+ * osiiso_task_context_return_error(); the context stays valid until then.
+ * Returning %FALSE (with @error set) means the operation could not start:
+ * the attempt fails at once.
+ *
  * The function should check osiiso_task_context_is_cancelled() or the
  * cancellable from osiiso_task_context_get_cancellable() now and then: a
  * timeout or a cancel cancels it, and a function that ignores it keeps its
@@ -79,6 +87,21 @@ void               osiiso_task_context_set_value       (OsiisoTaskContext *self,
 OSIISO_AVAILABLE_IN_ALL
 void               osiiso_task_context_take_value      (OsiisoTaskContext *self,
                                                         GValue            *value);
+
+OSIISO_AVAILABLE_IN_ALL
+void               osiiso_task_context_return_value    (OsiisoTaskContext *self,
+                                                        const GValue      *value);
+OSIISO_AVAILABLE_IN_ALL
+void               osiiso_task_context_return_error    (OsiisoTaskContext *self,
+                                                        GError            *error);
+OSIISO_AVAILABLE_IN_ALL
+void               osiiso_task_context_return_new_error (OsiisoTaskContext *self,
+                                                         GQuark             domain,
+                                                         gint               code,
+                                                         const char        *format,
+                                                         ...) G_GNUC_PRINTF (4, 5);
+OSIISO_AVAILABLE_IN_ALL
+gboolean           osiiso_task_context_return_error_if_cancelled (OsiisoTaskContext *self);
 
 G_DEFINE_AUTOPTR_CLEANUP_FUNC (OsiisoTaskContext, osiiso_task_context_unref)
 

@@ -57,6 +57,7 @@ struct _OsiisoTaskContext
   guint              abandoned : 1;  /* ended by the core while still running (lock) */
   guint              has_value : 1;
   OsiisoTask        *task;           /* owned */
+  OsiisoQueue       *queue;          /* asynchronous attempts: owned until completed; atomic */
   GCancellable      *cancellable;    /* created on first use; atomic pointer */
   GValue             value;
 };
