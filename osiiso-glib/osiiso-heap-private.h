@@ -11,26 +11,32 @@ G_BEGIN_DECLS
 
 typedef struct _OsiisoTask OsiisoTask;
 
-/* Returns TRUE when @a must come out of the heap before @b. */
-typedef gboolean (*OsiisoHeapLess) (const OsiisoTask *a,
-                                    const OsiisoTask *b);
+/* An entry carries its own sort key, (primary, seq), so sifting compares
+ * entries in the heap's array and never touches the tasks themselves: the
+ * ready heap orders by (priority, seq), the timer heap by (due time, seq). */
+typedef struct
+{
+  gint64      primary;
+  guint64     seq;
+  OsiisoTask *task;
+} OsiisoHeapEntry;
 
 /* Each task knows its own slot (OsiisoTask.heap_pos), so removing an
  * arbitrary task (a cancel) is O(log n) instead of a linear scan. A task
  * is in at most one heap at a time. */
 typedef struct
 {
-  OsiisoTask     **items;
+  OsiisoHeapEntry *items;
   guint            len;
   guint            alloc;
-  OsiisoHeapLess   less;
 } OsiisoHeap;
 
-void        _osiiso_heap_init   (OsiisoHeap     *heap,
-                                 OsiisoHeapLess  less);
+void        _osiiso_heap_init   (OsiisoHeap     *heap);
 void        _osiiso_heap_clear  (OsiisoHeap     *heap);
 void        _osiiso_heap_push   (OsiisoHeap     *heap,
-                                 OsiisoTask     *task);
+                                 OsiisoTask     *task,
+                                 gint64          primary,
+                                 guint64         seq);
 OsiisoTask *_osiiso_heap_pop    (OsiisoHeap     *heap);
 void        _osiiso_heap_remove (OsiisoHeap     *heap,
                                  OsiisoTask     *task);
@@ -38,7 +44,14 @@ void        _osiiso_heap_remove (OsiisoHeap     *heap,
 static inline OsiisoTask *
 _osiiso_heap_peek (const OsiisoHeap *heap)
 {
-  return heap->len > 0 ? heap->items[0] : NULL;
+  return heap->len > 0 ? heap->items[0].task : NULL;
+}
+
+static inline OsiisoTask *
+_osiiso_heap_nth (const OsiisoHeap *heap,
+                  guint             i)
+{
+  return heap->items[i].task;
 }
 
 G_END_DECLS

@@ -6,13 +6,11 @@
 #include "osiiso-task-private.h"
 
 void
-_osiiso_heap_init (OsiisoHeap     *heap,
-                   OsiisoHeapLess  less)
+_osiiso_heap_init (OsiisoHeap *heap)
 {
   heap->items = NULL;
   heap->len = 0;
   heap->alloc = 0;
-  heap->less = less;
 }
 
 void
@@ -22,38 +20,45 @@ _osiiso_heap_clear (OsiisoHeap *heap)
   heap->len = heap->alloc = 0;
 }
 
-static inline void
-place (OsiisoHeap *heap,
-       guint       i,
-       OsiisoTask *task)
+static inline gboolean
+less (const OsiisoHeapEntry *a,
+      const OsiisoHeapEntry *b)
 {
-  heap->items[i] = task;
-  task->heap_pos = (gint) i;
+  return a->primary < b->primary || (a->primary == b->primary && a->seq < b->seq);
+}
+
+static inline void
+place (OsiisoHeap            *heap,
+       guint                  i,
+       const OsiisoHeapEntry *entry)
+{
+  heap->items[i] = *entry;
+  entry->task->heap_pos = (gint) i;
 }
 
 static void
 sift_up (OsiisoHeap *heap,
          guint       i)
 {
-  OsiisoTask *task = heap->items[i];
+  OsiisoHeapEntry entry = heap->items[i];
 
   while (i > 0)
     {
       guint parent = (i - 1) / 2;
 
-      if (!heap->less (task, heap->items[parent]))
+      if (!less (&entry, &heap->items[parent]))
         break;
-      place (heap, i, heap->items[parent]);
+      place (heap, i, &heap->items[parent]);
       i = parent;
     }
-  place (heap, i, task);
+  place (heap, i, &entry);
 }
 
 static void
 sift_down (OsiisoHeap *heap,
            guint       i)
 {
-  OsiisoTask *task = heap->items[i];
+  OsiisoHeapEntry entry = heap->items[i];
 
   for (;;)
     {
@@ -61,28 +66,30 @@ sift_down (OsiisoHeap *heap,
 
       if (child >= heap->len)
         break;
-      if (child + 1 < heap->len && heap->less (heap->items[child + 1], heap->items[child]))
+      if (child + 1 < heap->len && less (&heap->items[child + 1], &heap->items[child]))
         child++;
-      if (!heap->less (heap->items[child], task))
+      if (!less (&heap->items[child], &entry))
         break;
-      place (heap, i, heap->items[child]);
+      place (heap, i, &heap->items[child]);
       i = child;
     }
-  place (heap, i, task);
+  place (heap, i, &entry);
 }
 
 void
 _osiiso_heap_push (OsiisoHeap *heap,
-                   OsiisoTask *task)
+                   OsiisoTask *task,
+                   gint64      primary,
+                   guint64     seq)
 {
   g_assert (task->heap_pos < 0);
 
   if (heap->len == heap->alloc)
     {
       heap->alloc = MAX (64, heap->alloc * 2);
-      heap->items = g_renew (OsiisoTask *, heap->items, heap->alloc);
+      heap->items = g_renew (OsiisoHeapEntry, heap->items, heap->alloc);
     }
-  heap->items[heap->len] = task;
+  heap->items[heap->len] = (OsiisoHeapEntry) { primary, seq, task };
   sift_up (heap, heap->len++);
 }
 
@@ -92,7 +99,7 @@ _osiiso_heap_remove (OsiisoHeap *heap,
 {
   guint i = (guint) task->heap_pos;
 
-  g_assert (task->heap_pos >= 0 && i < heap->len && heap->items[i] == task);
+  g_assert (task->heap_pos >= 0 && i < heap->len && heap->items[i].task == task);
 
   task->heap_pos = -1;
   heap->len--;
@@ -100,8 +107,8 @@ _osiiso_heap_remove (OsiisoHeap *heap,
     return;
 
   heap->items[i] = heap->items[heap->len];
-  heap->items[i]->heap_pos = (gint) i;
-  if (i > 0 && heap->less (heap->items[i], heap->items[(i - 1) / 2]))
+  heap->items[i].task->heap_pos = (gint) i;
+  if (i > 0 && less (&heap->items[i], &heap->items[(i - 1) / 2]))
     sift_up (heap, i);
   else
     sift_down (heap, i);
@@ -115,7 +122,7 @@ _osiiso_heap_pop (OsiisoHeap *heap)
   if (heap->len == 0)
     return NULL;
 
-  top = heap->items[0];
+  top = heap->items[0].task;
   _osiiso_heap_remove (heap, top);
   return top;
 }

@@ -4,6 +4,8 @@
  */
 
 #include "osiiso-queue-private.h"
+#include "osiiso-task-options-private.h"
+#include "osiiso-ready-queue-private.h"
 #include "osiiso-i18n-private.h"
 
 /**
@@ -147,7 +149,7 @@ typedef struct
   OsiisoFailPolicy     run_fail_policy;
   guint                effective_workers;
   guint64              next_seq;
-  OsiisoHeap           ready;         /* eligible tasks by (priority, seq) */
+  OsiisoReadyQueue     ready;         /* eligible tasks by (priority, seq) */
   OsiisoHeap           timers;        /* waiting tasks and attempt deadlines by (due, seq) */
   OsiisoTask          *running;       /* list of running attempts */
   guint                n_status[OSIISO_TASK_STATUS_CANCELLED + 1];
@@ -211,22 +213,23 @@ static void check_waiters (OsiisoQueue *self);
  * Small helpers (lock held)
  * --------------------------------------------------------------------- */
 
-static gboolean
-ready_less (const OsiisoTask *a,
-            const OsiisoTask *b)
+/* The two heaps: ready tasks by (priority, seq), so lower priorities run
+ * first and equal ones in submission order; waiting tasks and running
+ * attempts' deadlines by (due, seq). */
+static inline void
+push_ready_locked (OsiisoQueuePrivate *priv,
+                   OsiisoTask         *task)
 {
-  if (a->priority != b->priority)
-    return a->priority < b->priority;
-  return a->seq < b->seq;
+  task->in_ready = TRUE;
+  _osiiso_ready_queue_push (&priv->ready, task);
 }
 
-static gboolean
-timer_less (const OsiisoTask *a,
-            const OsiisoTask *b)
+static inline void
+push_timer_locked (OsiisoQueuePrivate *priv,
+                   OsiisoTask         *task)
 {
-  if (a->due != b->due)
-    return a->due < b->due;
-  return a->seq < b->seq;
+  task->in_timer = TRUE;
+  _osiiso_heap_push (&priv->timers, task, task->due, task->seq);
 }
 
 static inline gint64
@@ -414,14 +417,21 @@ running_unlink_locked (OsiisoQueuePrivate *priv,
   task->in_running = FALSE;
 }
 
+/* Takes a task out of whichever of the two queues it is in. */
 static void
 heap_unlink_locked (OsiisoQueuePrivate *priv,
                     OsiisoTask         *task)
 {
-  if (task->heap_pos < 0)
-    return;
-  _osiiso_heap_remove (task->in_timer ? &priv->timers : &priv->ready, task);
-  task->in_timer = FALSE;
+  if (task->in_ready)
+    {
+      _osiiso_ready_queue_remove (&priv->ready, task);
+      task->in_ready = FALSE;
+    }
+  else if (task->in_timer)
+    {
+      _osiiso_heap_remove (&priv->timers, task);
+      task->in_timer = FALSE;
+    }
 }
 
 /* The attempt is over as far as the queue is concerned. */
@@ -501,7 +511,7 @@ attempt_failed_locked (OsiisoQueue *self,
 {
   OsiisoQueuePrivate *priv = PRIV (self);
   OsiisoTaskOptions *options = task->options;
-  gboolean protected = osiiso_task_options_get_must_complete (options);
+  gboolean protected = options->must_complete;
   gboolean winding_down = priv->halted || priv->state == STATE_CLOSING;
 
   if (error == NULL)
@@ -512,12 +522,12 @@ attempt_failed_locked (OsiisoQueue *self,
                            _("task “%s” failed without setting an error"), name);
     }
 
-  if (task->attempts <= (guint) osiiso_task_options_get_retries (options)
+  if (task->attempts <= (guint) options->retries
       && (!winding_down || protected))
     {
       gdouble delay = task->next_delay;
 
-      task->next_delay *= osiiso_task_options_get_backoff (options);
+      task->next_delay *= options->backoff;
       set_status_locked (priv, task, OSIISO_TASK_STATUS_RETRYING);
       push_event_locked (priv, EVENT_RETRYING, task, error);
 
@@ -525,12 +535,11 @@ attempt_failed_locked (OsiisoQueue *self,
         {
           /* A task waiting to retry holds no worker. */
           task->due = g_get_monotonic_time () + seconds_to_usec (delay);
-          task->in_timer = TRUE;
-          _osiiso_heap_push (&priv->timers, task);
+          push_timer_locked (priv, task);
           arm_locked (priv, task->due);
         }
       else
-        _osiiso_heap_push (&priv->ready, task);
+        push_ready_locked (priv, task);
       return;
     }
 
@@ -568,17 +577,16 @@ cancel_live_locked (OsiisoQueue *self,
 
   for (OsiisoTask *t = priv->running; t != NULL; t = t->run_next)
     g_ptr_array_add (victims, t);
-  for (guint i = 0; i < priv->ready.len; i++)
-    g_ptr_array_add (victims, priv->ready.items[i]);
+  _osiiso_ready_queue_collect (&priv->ready, victims);
   for (guint i = 0; i < priv->timers.len; i++)
-    if (priv->timers.items[i]->status != OSIISO_TASK_STATUS_RUNNING)
-      g_ptr_array_add (victims, priv->timers.items[i]);
+    if (_osiiso_heap_nth (&priv->timers, i)->status != OSIISO_TASK_STATUS_RUNNING)
+      g_ptr_array_add (victims, _osiiso_heap_nth (&priv->timers, i));
 
   for (guint i = 0; i < victims->len; i++)
     {
       OsiisoTask *task = g_ptr_array_index (victims, i);
 
-      if (spare_protected && osiiso_task_options_get_must_complete (task->options))
+      if (spare_protected && task->options->must_complete)
         continue;
       cancel_task_locked (self, task, message);
     }
@@ -656,15 +664,15 @@ _osiiso_queue_take_next_locked (OsiisoQueue *self)
   if (_osiiso_queue_startable_locked (self) == 0)
     return NULL;
 
-  task = _osiiso_heap_peek (&priv->ready);
-  timeout = osiiso_task_options_get_timeout (task->options);
+  task = _osiiso_ready_queue_peek (&priv->ready);
+  timeout = task->options->timeout;
 
   if (task->started == 0 || timeout > 0 || priv->rate > 0)
     now = g_get_monotonic_time ();
   if (priv->rate > 0 && !rate_reserve_locked (priv, now))
     return NULL;
 
-  _osiiso_heap_remove (&priv->ready, task);
+  heap_unlink_locked (priv, task);
   task->attempts++;
   if (task->started == 0)
     task->started = now;
@@ -683,8 +691,7 @@ _osiiso_queue_take_next_locked (OsiisoQueue *self)
   if (timeout > 0)
     {
       task->due = now + seconds_to_usec (timeout);
-      task->in_timer = TRUE;
-      _osiiso_heap_push (&priv->timers, task);
+      push_timer_locked (priv, task);
       arm_locked (priv, task->due);
     }
 
@@ -735,7 +742,7 @@ attempt_timed_out_locked (OsiisoQueue *self,
 
   error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_TIMEOUT,
                        _("task “%s” exceeded its %gs timeout"), name,
-                       osiiso_task_options_get_timeout (task->options));
+                       task->options->timeout);
   interrupt_attempt_locked (self, task);
   attempt_failed_locked (self, task, error);
 }
@@ -764,7 +771,7 @@ fire_timers_locked (OsiisoQueue *self,
            * with its original sequence number. */
           if (task->status == OSIISO_TASK_STATUS_SCHEDULED)
             set_status_locked (priv, task, OSIISO_TASK_STATUS_PENDING);
-          _osiiso_heap_push (&priv->ready, task);
+          push_ready_locked (priv, task);
         }
     }
 
@@ -797,6 +804,14 @@ ensure_handle (OsiisoQueue *self,
   return task->handle;
 }
 
+/* Whether anyone but the task itself holds the task's handle: only then
+ * can anyone see its notifications. */
+static inline gboolean
+handle_observed (OsiisoTask *task)
+{
+  return task->handle != NULL && g_atomic_int_get ((gint *) &((GObject *) task->handle)->ref_count) > 1;
+}
+
 static void
 deliver_events (OsiisoQueue *self,
                 GArray      *events,
@@ -804,14 +819,17 @@ deliver_events (OsiisoQueue *self,
 {
   OsiisoQueuePrivate *priv = PRIV (self);
   OsiisoQueueClass *klass = OSIISO_QUEUE_GET_CLASS (self);
-  gboolean want_started, want_retrying;
+  gboolean want_started, want_retrying, want_completed;
 
-  /* Handles are made for the signals only when someone listens; asked
-   * once per batch, not once per event. */
+  /* Handles are made for the signals only when someone listens, and
+   * signals without listeners are not emitted at all; asked once per
+   * batch, not once per event. */
   want_started = emit && (klass->task_started != NULL
                           || g_signal_has_handler_pending (self, signals[TASK_STARTED], 0, FALSE));
   want_retrying = emit && (klass->task_retrying != NULL
                            || g_signal_has_handler_pending (self, signals[TASK_RETRYING], 0, FALSE));
+  want_completed = emit && (klass->task_completed != NULL
+                            || g_signal_has_handler_pending (self, signals[TASK_COMPLETED], 0, FALSE));
 
   for (guint i = 0; i < events->len; i++)
     {
@@ -821,23 +839,17 @@ deliver_events (OsiisoQueue *self,
       switch (event->kind)
         {
         case EVENT_STARTED:
-          if (emit && (task->handle != NULL || want_started))
-            {
-              OsiisoTaskHandle *handle = ensure_handle (self, task);
-
-              _osiiso_task_handle_notify_status (handle);
-              g_signal_emit (self, signals[TASK_STARTED], 0, handle);
-            }
+          if (want_started)
+            g_signal_emit (self, signals[TASK_STARTED], 0, ensure_handle (self, task));
+          if (handle_observed (task))
+            _osiiso_task_handle_notify_status (task->handle);
           break;
 
         case EVENT_RETRYING:
-          if (emit && (task->handle != NULL || want_retrying))
-            {
-              OsiisoTaskHandle *handle = ensure_handle (self, task);
-
-              _osiiso_task_handle_notify_status (handle);
-              g_signal_emit (self, signals[TASK_RETRYING], 0, handle, event->error);
-            }
+          if (want_retrying)
+            g_signal_emit (self, signals[TASK_RETRYING], 0, ensure_handle (self, task), event->error);
+          if (emit && handle_observed (task))
+            _osiiso_task_handle_notify_status (task->handle);
           g_clear_error (&event->error);
           break;
 
@@ -848,12 +860,12 @@ deliver_events (OsiisoQueue *self,
 
             /* The result is in the history before anyone hears of it. */
             g_ptr_array_add (priv->history, osiiso_task_result_ref (result));
-            if (!osiiso_task_options_get_detached (task->options))
+            if (!task->options->detached)
               g_ptr_array_add (priv->unreported, osiiso_task_result_ref (result));
 
             if (handle != NULL)
-              _osiiso_task_handle_completed (handle);
-            if (emit)
+              _osiiso_task_handle_completed (handle, g_atomic_int_get ((gint *) &((GObject *) handle)->ref_count) > 1);
+            if (want_completed)
               g_signal_emit (self, signals[TASK_COMPLETED], 0, result);
 
             /* The task's data is released here, on the owner context,
@@ -1270,7 +1282,7 @@ osiiso_queue_finalize (GObject *object)
       g_source_destroy (priv->grace_timer);
       g_source_unref (priv->grace_timer);
     }
-  _osiiso_heap_clear (&priv->ready);
+  _osiiso_ready_queue_clear (&priv->ready);
   _osiiso_heap_clear (&priv->timers);
   g_array_unref (priv->events);
   g_ptr_array_unref (priv->to_cancel);
@@ -1566,8 +1578,8 @@ osiiso_queue_init (OsiisoQueue *self)
   priv->exit_timeout = -1.0;
   priv->shutdown_grace = 5.0;
   priv->armed = -1;
-  _osiiso_heap_init (&priv->ready, ready_less);
-  _osiiso_heap_init (&priv->timers, timer_less);
+  _osiiso_ready_queue_init (&priv->ready);
+  _osiiso_heap_init (&priv->timers);
   priv->events = g_array_new (FALSE, FALSE, sizeof (Event));
   priv->to_cancel = g_ptr_array_new_with_free_func (g_object_unref);
   priv->history = g_ptr_array_new_with_free_func ((GDestroyNotify) osiiso_task_result_unref);
@@ -1607,8 +1619,8 @@ submit_internal (OsiisoQueue        *self,
 
   now = g_get_monotonic_time ();
   task->created = now;
-  delay = osiiso_task_options_get_delay (options);
-  run_at = osiiso_task_options_get_run_at (options);
+  delay = options->delay;
+  run_at = options->run_at;
   if (delay >= 0)
     task->due = now + seconds_to_usec (delay);
   else if (run_at >= 0)
@@ -1675,13 +1687,12 @@ submit_internal (OsiisoQueue        *self,
     {
       task->scheduled_for = task->due;
       set_status_locked (priv, task, OSIISO_TASK_STATUS_SCHEDULED);
-      task->in_timer = TRUE;
-      _osiiso_heap_push (&priv->timers, task);
+      push_timer_locked (priv, task);
       arm_locked (priv, task->due);
     }
   else
     {
-      _osiiso_heap_push (&priv->ready, task);
+      push_ready_locked (priv, task);
       maybe_kick_locked (self);
     }
   arm_locked (priv, 0);   /* counts changed */

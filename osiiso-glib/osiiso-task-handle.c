@@ -194,21 +194,29 @@ _osiiso_task_handle_get_task (OsiisoTaskHandle *self)
 void
 _osiiso_task_handle_notify_status (OsiisoTaskHandle *self)
 {
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_ATTEMPTS]);
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_STATUS]);
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_ATTEMPTS]);
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_STATUS]);
 }
 
+/* @observed: whether anyone but the task holds the handle; nobody can see
+ * the notifications of a handle nobody holds. */
 void
-_osiiso_task_handle_completed (OsiisoTaskHandle *self)
+_osiiso_task_handle_completed (OsiisoTaskHandle *self,
+                               gboolean          observed)
 {
   GList *waiters;
+
+  /* A waiter holds a reference to the handle (its GTask's source object),
+   * so an unobserved handle has none. */
+  if (!observed)
+    return;
 
   g_mutex_lock (&waiters_lock);
   self->delivered = TRUE;
   waiters = g_steal_pointer (&self->waiters);
   g_mutex_unlock (&waiters_lock);
 
-  g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_RESULT]);
+  g_object_notify_by_pspec ((GObject *) self, properties[PROP_RESULT]);
   _osiiso_task_handle_notify_status (self);
 
   for (GList *l = waiters; l != NULL; l = l->next)

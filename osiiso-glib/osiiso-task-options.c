@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-task-private.h"
+#include "osiiso-task-options-private.h"
 #include "osiiso-i18n-private.h"
 
 /**
@@ -45,23 +46,6 @@
  * The options of a task: an immutable #GObject, built with properties.
  */
 
-struct _OsiisoTaskOptions
-{
-  GObject    parent_instance;
-
-  gint       priority;
-  gint       retries;
-  gdouble    timeout;
-  gdouble    retry_delay;
-  gdouble    backoff;
-  gdouble    delay;
-  gint64     run_at;
-  char      *name;
-  char      *group_id;
-  GVariant  *metadata;
-  guint      must_complete : 1;
-  guint      detached : 1;
-};
 
 G_DEFINE_FINAL_TYPE (OsiisoTaskOptions, osiiso_task_options, G_TYPE_OBJECT)
 
@@ -151,6 +135,19 @@ osiiso_task_options_set_property (GObject      *object,
     }
 }
 
+static gboolean check (OsiisoTaskOptions *self, GError **error);
+
+static void
+osiiso_task_options_constructed (GObject *object)
+{
+  OsiisoTaskOptions *self = (OsiisoTaskOptions *) object;
+
+  G_OBJECT_CLASS (osiiso_task_options_parent_class)->constructed (object);
+
+  /* Options never change, so submitting with them need not check again. */
+  self->valid = check (self, NULL);
+}
+
 static void
 osiiso_task_options_class_init (OsiisoTaskOptionsClass *klass)
 {
@@ -160,6 +157,7 @@ osiiso_task_options_class_init (OsiisoTaskOptionsClass *klass)
 
   _osiiso_i18n_init ();
 
+  object_class->constructed = osiiso_task_options_constructed;
   object_class->finalize = osiiso_task_options_finalize;
   object_class->get_property = osiiso_task_options_get_property;
   object_class->set_property = osiiso_task_options_set_property;
@@ -342,6 +340,13 @@ osiiso_task_options_validate (OsiisoTaskOptions  *self,
 {
   g_return_val_if_fail (OSIISO_IS_TASK_OPTIONS (self), FALSE);
 
+  return self->valid || check (self, error);
+}
+
+static gboolean
+check (OsiisoTaskOptions  *self,
+       GError            **error)
+{
   if (self->retries < 0)
     return g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
                         _("retries must be >= 0 (got %d)"), self->retries), FALSE;

@@ -24,6 +24,8 @@ struct _OsiisoTask
   guint              attempts;       /* attempts started (lock) */
   guint              in_running : 1; /* linked into the running list (lock) */
   guint              in_timer : 1;   /* heap_pos refers to the timer heap (lock) */
+  guint              in_ready : 1;   /* in the ready queue (lock) */
+  guint              in_fifo : 1;    /* in the ready queue's FIFO, linked by run_prev/next (lock) */
   guint64            id;             /* unique in the process */
   guint64            seq;            /* submission order in its queue: FIFO tie-break */
   gint64             due;            /* monotonic µs: eligible time, or attempt deadline */
@@ -42,7 +44,7 @@ struct _OsiisoTask
   OsiisoTaskHandle  *handle;         /* owned until completion is delivered; owner context only */
   OsiisoTaskResult  *result;         /* set once, before status turns final */
 
-  OsiisoTask        *run_prev;       /* running list (lock) */
+  OsiisoTask        *run_prev;       /* running list, or the ready FIFO (lock) */
   OsiisoTask        *run_next;
 };
 
@@ -127,7 +129,8 @@ OsiisoTaskHandle  *_osiiso_task_handle_new        (OsiisoTask        *task,
                                                    OsiisoQueue       *queue);
 OsiisoTask        *_osiiso_task_handle_get_task   (OsiisoTaskHandle  *self);
 /* Called on the owner context when the task's completion is delivered. */
-void               _osiiso_task_handle_completed  (OsiisoTaskHandle  *self);
+void               _osiiso_task_handle_completed  (OsiisoTaskHandle  *self,
+                                                   gboolean           observed);
 void               _osiiso_task_handle_notify_status (OsiisoTaskHandle *self);
 
 /* osiiso-task-options.c */

@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-task-private.h"
+#include "osiiso-task-options-private.h"
 
 /* Task ids are unique in the process, not only in one queue, so results
  * from several queues can be told apart. */
@@ -28,8 +29,8 @@ _osiiso_task_new (OsiisoQueue       *queue,
   task->user_data = user_data;
   task->destroy = destroy;
   task->options = g_object_ref (options);
-  task->priority = osiiso_task_options_get_priority (options);
-  task->next_delay = osiiso_task_options_get_retry_delay (options);
+  task->priority = options->priority;
+  task->next_delay = options->retry_delay;
 
   return task;
 }
@@ -82,7 +83,7 @@ _osiiso_task_unref (OsiisoTask *task)
 const char *
 _osiiso_task_get_name (OsiisoTask *task)
 {
-  return osiiso_task_options_get_name (task->options);
+  return task->options->name;
 }
 
 /* The name used in results and messages: the name option, or "task-ID". */
