@@ -563,6 +563,135 @@ osiiso_task_handle_wait_finish (OsiisoTaskHandle  *self,
   return g_task_propagate_pointer (G_TASK (result), error);
 }
 
+typedef struct
+{
+  GTask        *task;        /* the wait_any operation */
+  GCancellable *stop;        /* stops the other waits once one handle is done */
+  gulong        cancelled_id;
+  guint         pending;     /* waits still out */
+  gboolean      returned;
+} WaitAny;
+
+static void
+wait_any_free (WaitAny *any)
+{
+  GCancellable *cancellable = g_task_get_cancellable (any->task);
+
+  if (any->cancelled_id != 0)
+    g_cancellable_disconnect (cancellable, any->cancelled_id);
+  g_object_unref (any->stop);
+  g_object_unref (any->task);
+  g_free (any);
+}
+
+static void
+wait_any_one_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  WaitAny *any = data;
+  g_autoptr(OsiisoTaskResult) task_result = NULL;
+
+  task_result = osiiso_task_handle_wait_finish (OSIISO_TASK_HANDLE (source), result, NULL);
+  if (task_result != NULL && !any->returned)
+    {
+      /* The first handle done wins; the other waits are stopped. */
+      any->returned = TRUE;
+      g_cancellable_cancel (any->stop);
+      g_task_return_pointer (any->task, g_object_ref (source), g_object_unref);
+    }
+
+  if (--any->pending > 0)
+    return;
+
+  /* Every wait ended without a handle done: the caller cancelled. */
+  if (!any->returned)
+    g_task_return_new_error (any->task, G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                             _("the wait was cancelled"));
+  wait_any_free (any);
+}
+
+static void
+wait_any_cancelled_cb (GCancellable *cancellable,
+                       GCancellable *stop)
+{
+  g_cancellable_cancel (stop);
+}
+
+/**
+ * osiiso_task_handle_wait_any_async:
+ * @handles: (array length=n_handles): handles to wait for
+ * @n_handles: the number of @handles, at least 1
+ * @cancellable: (nullable): a #GCancellable; cancelling it stops the wait,
+ *   not the tasks
+ * @callback: (scope async): called once one of the tasks is done
+ * @user_data: (closure): data for @callback
+ *
+ * Waits until one of @handles is done. Calling it again with the handles
+ * that are not done yet gives them in completion order. A handle that is
+ * already done when this is called is given at once (the first such, in
+ * array order). @callback runs in the thread-default main context of the
+ * caller.
+ */
+void
+osiiso_task_handle_wait_any_async (OsiisoTaskHandle    **handles,
+                                   guint                 n_handles,
+                                   GCancellable         *cancellable,
+                                   GAsyncReadyCallback   callback,
+                                   gpointer              user_data)
+{
+  WaitAny *any;
+
+  g_return_if_fail (handles != NULL);
+  g_return_if_fail (n_handles > 0);
+  g_return_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable));
+
+  any = g_new0 (WaitAny, 1);
+  any->task = g_task_new (NULL, cancellable, callback, user_data);
+  g_task_set_source_tag (any->task, osiiso_task_handle_wait_any_async);
+  g_task_set_name (any->task, "[osiiso] osiiso_task_handle_wait_any_async");
+  any->stop = g_cancellable_new ();
+
+  for (guint i = 0; i < n_handles; i++)
+    {
+      g_return_if_fail (OSIISO_IS_TASK_HANDLE (handles[i]));
+      if (osiiso_task_handle_is_done (handles[i]))
+        {
+          g_task_return_pointer (any->task, g_object_ref (handles[i]), g_object_unref);
+          wait_any_free (any);
+          return;
+        }
+    }
+
+  if (cancellable != NULL)
+    any->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_any_cancelled_cb),
+                                               g_object_ref (any->stop), g_object_unref);
+
+  any->pending = n_handles;
+  for (guint i = 0; i < n_handles; i++)
+    osiiso_task_handle_wait_async (handles[i], any->stop, wait_any_one_cb, any);
+}
+
+/**
+ * osiiso_task_handle_wait_any_finish:
+ * @result: the #GAsyncResult given to the callback
+ * @error: return location for a #GError
+ *
+ * Finishes osiiso_task_handle_wait_any_async().
+ *
+ * Returns: (transfer full): the first handle done, or %NULL with
+ *   %G_IO_ERROR_CANCELLED
+ */
+OsiisoTaskHandle *
+osiiso_task_handle_wait_any_finish (GAsyncResult  *result,
+                                    GError       **error)
+{
+  g_return_val_if_fail (g_task_is_valid (result, NULL), NULL);
+  g_return_val_if_fail (g_task_get_source_tag (G_TASK (result)) == osiiso_task_handle_wait_any_async, NULL);
+
+  return g_task_propagate_pointer (G_TASK (result), error);
+}
+
 /**
  * osiiso_task_handle_get_value:
  * @self: a #OsiisoTaskHandle

@@ -61,6 +61,15 @@ OsiisoTaskResult *osiiso_task_handle_wait_finish     (OsiisoTaskHandle  *self,
                                                       GAsyncResult      *result,
                                                       GError           **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
+void              osiiso_task_handle_wait_any_async  (OsiisoTaskHandle  **handles,
+                                                      guint               n_handles,
+                                                      GCancellable       *cancellable,
+                                                      GAsyncReadyCallback callback,
+                                                      gpointer            user_data);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskHandle *osiiso_task_handle_wait_any_finish (GAsyncResult      *result,
+                                                      GError           **error) G_GNUC_WARN_UNUSED_RESULT;
+OSIISO_AVAILABLE_IN_ALL
 gboolean          osiiso_task_handle_get_value       (OsiisoTaskHandle  *self,
                                                       GValue            *value,
                                                       GError           **error);

@@ -636,6 +636,67 @@ test_no_threads (void)
   g_assert_false (started_off_main);
 }
 
+static void
+any_done (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static OsiisoTaskHandle *
+wait_any (OsiisoTaskHandle **handles, guint n, GCancellable *cancellable, GError **error)
+{
+  g_autoptr(GAsyncResult) result = NULL;
+
+  osiiso_task_handle_wait_any_async (handles, n, cancellable, any_done, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  return osiiso_task_handle_wait_any_finish (result, error);
+}
+
+static void
+test_wait_any_completion_order (void)
+{
+  g_autoptr(OsiisoQueue) queue = async_queue_new ("workers", 3, NULL);
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  OsiisoTaskHandle *handles[3];
+  static const gint delays[3] = { 150, 10, 60 };
+  static const guint expected[3] = { 1, 2, 0 };
+  g_autoptr(GError) error = NULL;
+  guint n = 3;
+
+  reset_counters ();
+  for (guint i = 0; i < 3; i++)
+    handles[i] = osiiso_queue_submit (queue, task_after_ms, GINT_TO_POINTER (delays[i]), NULL, NULL, &error);
+  g_assert_true (osiiso_queue_start (queue, &error));
+
+  /* Cancelling the wait stops the wait, not the tasks. */
+  g_cancellable_cancel (cancellable);
+  g_assert_null (wait_any (handles, n, cancellable, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* Waiting on the ones left, again and again, gives completion order. */
+  {
+    OsiisoTaskHandle *left[3] = { handles[0], handles[1], handles[2] };
+
+    for (guint k = 0; k < 3; k++)
+      {
+        g_autoptr(OsiisoTaskHandle) done = wait_any (left, n, NULL, &error);
+        guint j;
+
+        g_assert_no_error (error);
+        g_assert_true (done == handles[expected[k]]);
+        g_assert_true (osiiso_task_handle_is_done (done));
+        for (j = 0; j < n && left[j] != done; j++)
+          ;
+        left[j] = left[--n];
+      }
+  }
+
+  for (guint i = 0; i < 3; i++)
+    g_object_unref (handles[i]);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -660,6 +721,7 @@ main (int argc, char **argv)
   g_test_add_func ("/async-queue/private-context-thread", test_private_context_thread);
   g_test_add_func ("/async-queue/submit-from-threads", test_submit_from_threads);
   g_test_add_func ("/async-queue/no-threads", test_no_threads);
+  g_test_add_func ("/async-queue/wait-any-completion-order", test_wait_any_completion_order);
 
   ret = g_test_run ();
   g_ptr_array_unref (stale);
