@@ -53,7 +53,15 @@
  * #OsiisoQueue:workers bounds the operations in flight. Each attempt has
  * its own #GCancellable. A per-attempt timeout or a cancel cancels it and
  * ends the attempt at once, even if the operation never completes; a
- * completion that arrives later is dropped (with a debug message). Every
+ * completion that arrives later is dropped (with a debug message). The
+ * operation must still complete its context eventually (typically with
+ * osiiso_task_context_return_error_if_cancelled() once it sees the
+ * cancellation): until then the context and a reference on the queue stay
+ * alive.
+ *
+ * The first completion of an attempt wins: a start function that completes
+ * its attempt and then returns %FALSE (or, in Python, raises) does not
+ * change the outcome. Every
  * other policy (ordering, retries, rate limits, fail-first, must-complete,
  * run timeouts, shutdown, the exit policy) is the queue's, exactly as on
  * the other backends.
@@ -108,6 +116,7 @@ async_dispatch (OsiisoQueue *queue)
 {
   OsiisoAsyncQueue *self = OSIISO_ASYNC_QUEUE (queue);
   OsiisoTaskContext *context;
+  GMainContext *context_pushed;
 
   _osiiso_queue_lock (queue);
   if (!self->pump_wanted)
@@ -117,14 +126,25 @@ async_dispatch (OsiisoQueue *queue)
     }
   self->pump_wanted = FALSE;
 
+  /* Task functions run with the queue's context as thread-default, so the
+   * GIO calls they start complete there even when the caller iterates the
+   * context without pushing it. */
+  context_pushed = osiiso_queue_get_main_context (queue);
+  _osiiso_queue_unlock (queue);
+  g_main_context_push_thread_default (context_pushed);
+  _osiiso_queue_lock (queue);
+
   while ((context = _osiiso_queue_take_next_locked (queue)) != NULL)
     {
       OsiisoTask *task = context->task;
       GError *error = NULL;
 
-      /* The operation's reference to the queue and to its context, both
-       * given back by the completion. */
+      /* take_next() gave us a reference: it becomes the operation's,
+       * given back by the completion together with the queue's. A second
+       * one keeps the context alive for the call itself, since the
+       * function may complete the attempt before it returns. */
       context->queue = g_object_ref (queue);
+      osiiso_task_context_ref (context);
       _osiiso_queue_unlock (queue);
 
       if (!task->func (context, task->user_data, &error))
@@ -132,19 +152,24 @@ async_dispatch (OsiisoQueue *queue)
           if (g_atomic_pointer_get (&context->queue) != NULL)
             {
               if (error == NULL)
-                g_debug ("Task %" G_GUINT64_FORMAT " did not start and gave no error", task->id);
-              osiiso_task_context_return_error (context, error != NULL ? error
-                                                : g_error_new (OSIISO_ERROR, OSIISO_ERROR_FAILED,
-                                                               _("the task could not start")));
+                {
+                  g_autofree char *name = _osiiso_task_dup_name (task);
+
+                  error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_FAILED,
+                                       _("task “%s” could not start and gave no error"), name);
+                }
+              osiiso_task_context_return_error (context, error);
             }
           else
-            g_clear_error (&error);   /* completed already; FALSE is moot */
+            g_clear_error (&error);   /* completed already: the first outcome wins */
         }
+      osiiso_task_context_unref (context);
 
       _osiiso_queue_lock (queue);
     }
 
   _osiiso_queue_unlock (queue);
+  g_main_context_pop_thread_default (context_pushed);
 }
 
 static const OsiisoBackend async_backend = {

@@ -17,8 +17,9 @@
  * policy: priority ordering with FIFO among equals, retries with delay and
  * backoff, per-attempt and per-run timeouts, delayed starts, rate limits,
  * the size bound, fail-first, must-complete protection, graceful and
- * forced shutdown, summaries and signals. A backend (#OsiisoThreadQueue)
- * only starts attempts, interrupts them and reports their outcome.
+ * forced shutdown, summaries and signals. A backend (#OsiisoThreadQueue,
+ * #OsiisoAsyncQueue) only starts attempts, interrupts them and reports
+ * their outcome.
  *
  * ## Lifecycle
  *
@@ -1373,7 +1374,8 @@ osiiso_queue_class_init (OsiisoQueueClass *klass)
    * OsiisoQueue:workers:
    *
    * How many attempts may run at once; 0 (the default) picks a number
-   * from the CPU count: max(4, min(32, 4 × CPUs)) for thread queues.
+   * from the CPU count: max(4, min(32, 4 × CPUs)) for thread and async
+   * queues.
    */
   properties[PROP_WORKERS] =
     g_param_spec_uint ("workers", "Workers", "Attempts that may run at once, or 0 for automatic",

@@ -36,7 +36,7 @@ G_DECLARE_DERIVABLE_TYPE (OsiisoQueue, osiiso_queue, OSIISO, QUEUE, GObject)
  * @task_retrying: class handler of #OsiisoQueue::task-retrying
  *
  * The class structure of #OsiisoQueue. Backends are provided by
- * osiiso-glib itself (#OsiisoThreadQueue); the class cannot be subclassed
+ * osiiso-glib itself (#OsiisoThreadQueue, #OsiisoAsyncQueue); the class cannot be subclassed
  * outside the library.
  */
 struct _OsiisoQueueClass

@@ -21,8 +21,11 @@
  * through its context, with osiiso_task_context_return_value() or
  * osiiso_task_context_return_error(), from any thread.
  *
- * The context is a reference-counted boxed type; bindings may keep it
- * beyond the call.
+ * The context is a reference-counted boxed type. An asynchronous task's
+ * context stays valid until its attempt is completed. Code that keeps it
+ * longer takes a reference: osiiso_task_context_ref() in C; in GJS, whose
+ * callbacks do not take one for boxed arguments, a copy made with
+ * `new Osiiso.TaskContext(ctx)` (the shipped osiiso.js module does this).
  */
 
 G_DEFINE_BOXED_TYPE (OsiisoTaskContext, osiiso_task_context,

@@ -698,7 +698,9 @@ osiiso_task_handle_wait_any_finish (GAsyncResult  *result,
  * @value: (out caller-allocates): an uninitialized #GValue for the value
  * @error: return location for the task's error
  *
- * Gives back what a finished task produced: its value, or the task's own
+ * Gives back what a finished task produced (see
+ * osiiso_task_result_propagate_value(); @value is always initialized and
+ * must be unset): its value, or the task's own
  * error for a failed task, %G_IO_ERROR_CANCELLED for a cancelled one and
  * %OSIISO_ERROR_NOT_READY for a task that is not done yet.
  *
@@ -716,6 +718,7 @@ osiiso_task_handle_get_value (OsiisoTaskHandle  *self,
   result = osiiso_task_handle_get_result (self);
   if (result == NULL)
     {
+      g_value_init (value, G_TYPE_POINTER);   /* bindings convert it anyway */
       g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_NOT_READY,
                            _("the task has no result yet"));
       return FALSE;

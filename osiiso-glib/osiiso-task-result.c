@@ -198,9 +198,9 @@ osiiso_task_result_get_error (OsiisoTaskResult *self)
  * @value: (out caller-allocates): an uninitialized #GValue for the value
  * @error: return location for the task's error
  *
- * Gives back what the task produced: its value for a succeeded task
- * (@value stays uninitialized if it stored none), or its error for a failed
- * or cancelled one.
+ * Gives back what the task produced: its value for a succeeded task, or
+ * its error for a failed or cancelled one. @value is always initialized:
+ * to a %NULL %G_TYPE_POINTER when there is no value; unset it when done.
  *
  * Returns: %TRUE for a succeeded task, %FALSE with @error set otherwise
  */
@@ -212,17 +212,21 @@ osiiso_task_result_propagate_value (OsiisoTaskResult  *self,
   g_return_val_if_fail (self != NULL, FALSE);
   g_return_val_if_fail (value != NULL, FALSE);
 
+  /* @value is always initialized, to a NULL pointer when there is no
+   * value: bindings convert an out GValue even when an error is set. */
+  if (self->status != OSIISO_TASK_STATUS_SUCCEEDED || !G_IS_VALUE (&self->value))
+    g_value_init (value, G_TYPE_POINTER);
+  else
+    {
+      g_value_init (value, G_VALUE_TYPE (&self->value));
+      g_value_copy (&self->value, value);
+    }
+
   if (self->status != OSIISO_TASK_STATUS_SUCCEEDED)
     {
       if (error != NULL)
         *error = g_error_copy (self->error);
       return FALSE;
-    }
-
-  if (G_IS_VALUE (&self->value))
-    {
-      g_value_init (value, G_VALUE_TYPE (&self->value));
-      g_value_copy (&self->value, value);
     }
   return TRUE;
 }

@@ -836,6 +836,7 @@ test_handle_cancel (void)
 
   g_assert_false (osiiso_task_handle_get_value (running, &value, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_value_unset (&value);
 
   summary = run_ok (queue);
   g_assert_cmpuint (osiiso_run_summary_get_cancelled (summary), ==, 2);
@@ -1084,6 +1085,9 @@ test_values_and_errors (void)
   g_assert_false (osiiso_task_handle_get_value (ok, &value, &error));
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_NOT_READY);
   g_clear_error (&error);
+  /* Always initialized, even on failure: bindings read it anyway. */
+  g_assert_true (G_VALUE_HOLDS_POINTER (&value));
+  g_value_unset (&value);
 
   summary = run_ok (queue);
   g_assert_true (osiiso_task_handle_get_value (ok, &value, &error));
@@ -1095,6 +1099,7 @@ test_values_and_errors (void)
   g_assert_false (osiiso_task_handle_get_value (bad, &value, &error));
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_FAILED);
   g_clear_error (&error);
+  g_value_unset (&value);
   g_assert_cmpint (osiiso_task_handle_get_status (silent), ==, OSIISO_TASK_STATUS_FAILED);
   g_assert_error (osiiso_task_result_get_error (osiiso_task_handle_get_result (silent)),
                   OSIISO_ERROR, OSIISO_ERROR_FAILED);
