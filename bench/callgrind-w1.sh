@@ -3,7 +3,9 @@
 #
 # SPDX-License-Identifier: LGPL-2.1-or-later
 #
-# Usage: bench/callgrind-w1.sh [BUILDDIR]        (default: builddir)
+# Usage: bench/callgrind-w1.sh [BUILDDIR [CASE...]]   (default: builddir,
+#        all four cases: osiiso-thread-submit gtp-resultq
+#        osiiso-async-submit gmain-idle-chain)
 #
 # Runs `osiiso-bench-w1 --single CASE --tasks N` under
 # valgrind --tool=callgrind for N = 20000 and N = 40000 and prints
@@ -21,6 +23,17 @@
 # figure means little (something costs more the more tasks there are) and
 # the script says so.
 #
+# Each queue case is compared with its raw peer: osiiso-thread-submit
+# with gtp-resultq (perf-anchors.md §6 T1: at most 2.5x, about 4,000
+# Ir/task) and osiiso-async-submit with gmain-idle-chain (A1 asks for at
+# most 1.2x gmain-gtask, about 8,000 Ir/task; gmain-idle-chain is about
+# 2,700 Ir/task in the reference harness).
+#
+# With TOP=N (e.g. TOP=25) the script also prints, for each case, the N
+# functions with the largest inclusive cost per task: callgrind_annotate
+# --inclusive=yes of both runs, the difference per function divided by
+# the difference in tasks. Functions outside the per-task path cancel out.
+#
 # The callgrind output files stay in OUTDIR (default: a new directory in
 # /tmp), e.g. for
 #   callgrind_annotate --inclusive=yes OUTDIR/osiiso-thread-submit-40000.out
@@ -28,8 +41,10 @@
 set -eu
 
 builddir=${1:-builddir}
+[ $# -gt 0 ] && shift
 bench="$builddir/bench/osiiso-bench-w1"
-cases="osiiso-thread-submit gtp-resultq"
+cases=${*:-"osiiso-thread-submit gtp-resultq osiiso-async-submit gmain-idle-chain"}
+top=${TOP:-0}
 n_small=10000
 n_low=20000
 n_high=40000
@@ -61,6 +76,30 @@ run_one () {
   total_ir "$out"
 }
 
+# Inclusive Ir per function, "Ir<TAB>function", from one output file.
+inclusive_ir () {
+  callgrind_annotate --inclusive=yes --threshold=100 --auto=no "$1" 2> /dev/null | awk '
+    /^ *[0-9][0-9,]* *(\([^)]*\))? +[^ ]/ {
+      ir = $1; gsub(",", "", ir)
+      line = $0
+      sub(/^ *[0-9,]+ *(\([^)]*\))? +/, "", line)
+      print ir "\t" line
+    }'
+}
+
+# The TOP functions by inclusive Ir per task between two runs of a case.
+top_per_task () {
+  inclusive_ir "$outdir/$1-$2.out" > "$outdir/$1-$2.incl"
+  inclusive_ir "$outdir/$1-$3.out" > "$outdir/$1-$3.incl"
+  echo "  top inclusive Ir/task of $1:"
+  awk -F '\t' -v n=$(($3 - $2)) '
+    FNR == NR { low[$2] = $1; next }
+    { d = ($1 - low[$2]) / n; if (d >= 1) printf "%10.0f  %s\n", d, $2 }
+  ' "$outdir/$1-$2.incl" "$outdir/$1-$3.incl" | sort -rn |
+    grep -v -e 'PROGRAM TOTALS' -e '(below main)' -e '__libc_start_main' -e 'ld-linux' -e ':main \[' |
+    head -n "$top"
+}
+
 printf '%-22s %16s %16s %16s %10s\n' case "Ir(${n_small})" "Ir(${n_low})" "Ir(${n_high})" Ir/task
 for c in $cases; do
   ir_small=$(run_one "$c" $n_small)
@@ -81,12 +120,29 @@ for c in $cases; do
                "%.0f Ir/task from %d to %d\n", c, m1, ns, nl, m2, nl, nh > "/dev/stderr"
     }'
 
+  if [ "$top" -gt 0 ]; then
+    top_per_task "$c" $n_low $n_high
+  fi
+
   case $c in
-    osiiso-thread-submit) per_task_osiiso=$per_task ;;
+    osiiso-thread-submit) per_task_thread=$per_task ;;
     gtp-resultq) per_task_resultq=$per_task ;;
+    osiiso-async-submit) per_task_async=$per_task ;;
+    gmain-idle-chain) per_task_idle=$per_task ;;
   esac
 done
 
-awk -v o="$per_task_osiiso" -v g="$per_task_resultq" \
-  'BEGIN { printf "\nosiiso-thread-submit / gtp-resultq: %.2f x in Ir/task\n", o / g }'
+echo
+if [ -n "${per_task_thread:-}" ] && [ -n "${per_task_resultq:-}" ]; then
+  awk -v o="$per_task_thread" -v g="$per_task_resultq" \
+    'BEGIN { printf "osiiso-thread-submit / gtp-resultq:     %.2f x in Ir/task (T1 goal <= 2.5 x)\n", o / g }'
+fi
+if [ -n "${per_task_async:-}" ] && [ -n "${per_task_idle:-}" ]; then
+  awk -v o="$per_task_async" -v g="$per_task_idle" \
+    'BEGIN { printf "osiiso-async-submit / gmain-idle-chain: %.2f x in Ir/task\n", o / g }'
+fi
+if [ -n "${per_task_async:-}" ]; then
+  awk -v o="$per_task_async" \
+    'BEGIN { printf "osiiso-async-submit: %.0f Ir/task (A1 goal <= ~8,000: 1.2 x gmain-gtask 6,849)\n", o }'
+fi
 echo "callgrind output: $outdir"

@@ -17,6 +17,22 @@
  * - gtp-excl: the floor. An exclusive GThreadPool of 2 gets bare tokens;
  *   workers count completions with an atomic and the last one wakes the
  *   submitter through a GCond.
+ * - osiiso-async-submit: an OsiisoAsyncQueue with 2 workers (at most 2
+ *   operations in flight) on this thread's default main context; N
+ *   osiiso_queue_submit() calls of a task function that completes its
+ *   attempt at once (osiiso_task_context_return_value (ctx, NULL)), then
+ *   osiiso_queue_run(), whose summary must report N successes.
+ * - gmain-idle-chain: the raw GLib peer of an async queue, as in the
+ *   reference harness: at most 2 g_idle_add() sources in flight on the
+ *   same main context, each completion starting the next, the context
+ *   iterated until N have run. One GSource and one main-loop dispatch per
+ *   task, and nothing else.
+ *
+ * Each queue case is compared with the raw peers of its own kind: the
+ * thread queue with gtp-resultq and gtp-excl, the async queue with
+ * gmain-idle-chain. Where perf-anchors.md §6 sets a wall-time goal for a
+ * pair (T1: osiiso-thread / gtp-resultq <= 3; A1: osiiso-async /
+ * gmain-idle-chain <= 2.5), the table says whether the median met it.
  *
  * Method: all cases run in one process, once per round, in a freshly
  * shuffled order each round, because this box is a shared 2-vCPU VM whose
@@ -282,20 +298,134 @@ run_gtp_excl (guint n_tasks)
 }
 
 /* ------------------------------------------------------------------------
+ * osiiso-async-submit
+ * --------------------------------------------------------------------- */
+
+/* Runs on the queue's main context and completes its attempt at once,
+ * the way an operation that finishes synchronously would. */
+static gboolean
+complete_at_once (OsiisoTaskContext  *context,
+                  gpointer            user_data,
+                  GError            **error)
+{
+  osiiso_task_context_return_value (context, NULL);
+  return TRUE;
+}
+
+static gint64
+run_osiiso_async_submit (guint n_tasks)
+{
+  OsiisoAsyncQueue *queue;
+  OsiisoRunSummary *summary;
+  GError *error = NULL;
+  gint64 start, end;
+
+  /* Captures this thread's default main context, the one the blocking
+   * run() iterates and the one gmain-idle-chain uses. */
+  queue = osiiso_async_queue_new (N_WORKERS);
+
+  start = now_ns ();
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      OsiisoTaskHandle *handle;
+
+      handle = osiiso_queue_submit (OSIISO_QUEUE (queue), complete_at_once, NULL, NULL, NULL, &error);
+      if (handle == NULL)
+        g_error ("osiiso-async-submit: submit %u failed: %s", i, error->message);
+      g_object_unref (handle);
+    }
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  end = now_ns ();
+
+  if (summary == NULL)
+    g_error ("osiiso-async-submit: run failed: %s", error->message);
+  if (osiiso_run_summary_get_succeeded (summary) != n_tasks
+      || osiiso_run_summary_get_total (summary) != n_tasks)
+    g_error ("osiiso-async-submit: the summary reports %u of %u succeeded (total %u)",
+             osiiso_run_summary_get_succeeded (summary), n_tasks,
+             osiiso_run_summary_get_total (summary));
+
+  osiiso_run_summary_unref (summary);
+  /* No thread holds the queue: this finalizes it here and now. */
+  unref_and_wait_finalized (G_OBJECT (queue));
+
+  return end - start;
+}
+
+/* ------------------------------------------------------------------------
+ * gmain-idle-chain
+ * --------------------------------------------------------------------- */
+
+typedef struct
+{
+  guint n_tasks;
+  guint started;
+  guint completed;
+} IdleChain;
+
+/* One "task": counts itself and starts the next, so at most N_WORKERS
+ * idles are ever attached. */
+static gboolean
+idle_chain_cb (gpointer data)
+{
+  IdleChain *chain = data;
+
+  chain->completed++;
+  if (chain->started < chain->n_tasks)
+    {
+      chain->started++;
+      g_idle_add (idle_chain_cb, chain);
+    }
+  return G_SOURCE_REMOVE;
+}
+
+static gint64
+run_gmain_idle_chain (guint n_tasks)
+{
+  IdleChain chain = { n_tasks, 0, 0 };
+  gint64 start, end;
+
+  start = now_ns ();
+  while (chain.started < MIN (n_tasks, N_WORKERS))
+    {
+      chain.started++;
+      g_idle_add (idle_chain_cb, &chain);
+    }
+  while (chain.completed < n_tasks)
+    g_main_context_iteration (NULL, TRUE);
+  end = now_ns ();
+
+  return end - start;
+}
+
+/* ------------------------------------------------------------------------
  * Cases and statistics
  * --------------------------------------------------------------------- */
+
+typedef enum
+{
+  KIND_THREAD,   /* work on worker threads */
+  KIND_ASYNC,    /* work on the main context */
+} CaseKind;
 
 typedef struct
 {
   const char *name;
   gint64    (*run) (guint n_tasks);
+  CaseKind    kind;       /* queue cases are compared with baselines of their kind */
   gboolean    baseline;   /* other cases are given as ratios against it */
+  const char *goal_of;    /* the queue case whose ratio against this has a goal */
+  gdouble     goal;       /* perf-anchors.md §6: median paired ratio at most this */
 } Case;
 
 static const Case cases[] = {
-  { "osiiso-thread-submit", run_osiiso_thread_submit, FALSE },
-  { "gtp-resultq",          run_gtp_resultq,          TRUE },
-  { "gtp-excl",             run_gtp_excl,             TRUE },
+  { "osiiso-thread-submit", run_osiiso_thread_submit, KIND_THREAD, FALSE, NULL, 0 },
+  { "gtp-resultq",          run_gtp_resultq,          KIND_THREAD, TRUE,
+    "osiiso-thread-submit", 3.0 },                                            /* T1 */
+  { "gtp-excl",             run_gtp_excl,             KIND_THREAD, TRUE,  NULL, 0 },
+  { "osiiso-async-submit",  run_osiiso_async_submit,  KIND_ASYNC,  FALSE, NULL, 0 },
+  { "gmain-idle-chain",     run_gmain_idle_chain,     KIND_ASYNC,  TRUE,
+    "osiiso-async-submit", 2.5 },                                             /* A1 */
 };
 
 #define N_CASES G_N_ELEMENTS (cases)
@@ -515,10 +645,12 @@ run_rounds (guint    n_tasks,
 
       for (guint b = 0; b < N_CASES; b++)
         {
+          gboolean has_goal;
           Stats rs;
 
-          if (!cases[b].baseline)
+          if (!cases[b].baseline || cases[b].kind != cases[i].kind)
             continue;
+          has_goal = cases[b].goal_of != NULL && g_str_equal (cases[b].goal_of, cases[i].name);
 
           for (guint r = 0; r < n_rounds; r++)
             ratios[r] = per_task[i * n_rounds + r] / per_task[b * n_rounds + r];
@@ -527,10 +659,13 @@ run_rounds (guint    n_tasks,
           if (json)
             {
               g_string_append_printf (out,
-                                      "%s\"%s\": {\"median\": %.3f, \"p25\": %.3f, \"p75\": %.3f, "
-                                      "\"runs\": ",
+                                      "%s\"%s\": {\"median\": %.3f, \"p25\": %.3f, \"p75\": %.3f, ",
                                       n_baselines > 0 ? ", " : "", cases[b].name,
                                       rs.median, rs.p25, rs.p75);
+              if (has_goal)
+                g_string_append_printf (out, "\"goal\": %.2f, \"goal_met\": %s, ",
+                                        cases[b].goal, rs.median <= cases[b].goal ? "true" : "false");
+              g_string_append (out, "\"runs\": ");
               append_doubles_json (out, ratios, n_rounds, "%.3f");
               g_string_append_c (out, '}');
             }
@@ -538,8 +673,12 @@ run_rounds (guint    n_tasks,
             {
               g_autofree char *label = g_strdup_printf ("%s / %s", cases[i].name, cases[b].name);
 
-              g_string_append_printf (out, "  %-36s %6.2f  (%.2f-%.2f)\n",
+              g_string_append_printf (out, "  %-42s %6.2f  (%.2f-%.2f)",
                                       label, rs.median, rs.p25, rs.p75);
+              if (has_goal)
+                g_string_append_printf (out, "   goal <= %.1f: %s", cases[b].goal,
+                                        rs.median <= cases[b].goal ? "met" : "MISSED");
+              g_string_append_c (out, '\n');
             }
           n_baselines++;
         }
@@ -583,7 +722,8 @@ main (int    argc,
 
   option_context = g_option_context_new ("- W1: empty tasks on 2 workers");
   g_option_context_set_summary (option_context,
-                                "Cases: osiiso-thread-submit, gtp-resultq, gtp-excl.");
+                                "Cases: osiiso-thread-submit, gtp-resultq, gtp-excl, "
+                                "osiiso-async-submit, gmain-idle-chain.");
   g_option_context_add_main_entries (option_context, entries, NULL);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
     {
