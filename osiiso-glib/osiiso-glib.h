@@ -22,5 +22,6 @@
 #include <osiiso-glib/osiiso-queue.h>
 #include <osiiso-glib/osiiso-thread-queue.h>
 #include <osiiso-glib/osiiso-async-queue.h>
+#include <osiiso-glib/osiiso-process-queue.h>
 
 #undef OSIISO_INSIDE

@@ -129,6 +129,11 @@ typedef enum /*< flags >*/ {
  * @OSIISO_ERROR_TIMEOUT: an attempt exceeded its timeout, or a wait timed out
  * @OSIISO_ERROR_BUSY: the operation is not allowed while a run is in progress
  * @OSIISO_ERROR_NOT_READY: the task has no result yet
+ * @OSIISO_ERROR_PROTOCOL: a worker process broke the protocol (garbage,
+ *   an oversized or truncated frame, a reply to the wrong request)
+ * @OSIISO_ERROR_WORKER: a worker process died, could not start, or its
+ *   initializer failed
+ * @OSIISO_ERROR_UNKNOWN_FUNCTION: a worker has no function of that name
  *
  * Error codes in the %OSIISO_ERROR domain. More codes may be added later.
  */
@@ -141,6 +146,9 @@ typedef enum {
   OSIISO_ERROR_TIMEOUT,
   OSIISO_ERROR_BUSY,
   OSIISO_ERROR_NOT_READY,
+  OSIISO_ERROR_PROTOCOL,
+  OSIISO_ERROR_WORKER,
+  OSIISO_ERROR_UNKNOWN_FUNCTION,
 } OsiisoError;
 
 OSIISO_AVAILABLE_IN_ALL

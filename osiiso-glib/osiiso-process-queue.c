@@ -1,0 +1,944 @@
+/* osiiso-process-queue.c: tasks in a pool of persistent worker processes
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "osiiso-queue-private.h"
+#include "osiiso-protocol-private.h"
+#include "osiiso-i18n-private.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <string.h>
+#include <sys/prctl.h>
+#include <unistd.h>
+
+/**
+ * SECTION:osiiso-process-queue
+ * @Title: OsiisoProcessQueue
+ * @Short_description: Tasks in persistent worker processes
+ *
+ * An #OsiisoProcessQueue runs tasks in separate processes: CPU-heavy or
+ * crash-prone work, or work that needs isolation. Each worker slot owns one
+ * long-lived worker process, started with #GSubprocess when a task first
+ * needs it and reused for task after task, across runs, until the queue
+ * shuts down. A task names a function of the worker and passes a
+ * #GVariant; its value is a #GVariant (in a #GValue of type
+ * %G_TYPE_VARIANT).
+ *
+ * |[<!-- language="C" -->
+ * const char *argv[] = { "osiiso-worker", "/usr/lib/myapp/functions.so", NULL };
+ * g_autoptr(OsiisoProcessQueue) queue = osiiso_process_queue_new (argv, 0);
+ * g_autoptr(OsiisoTaskHandle) handle =
+ *   osiiso_process_queue_submit_call (queue, "resize", g_variant_new ("(si)", path, 640),
+ *                                     NULL, &error);
+ * ]|
+ *
+ * A worker is any program that speaks the protocol on its standard input
+ * and output: a C program, the installed `osiiso-worker` helper loading a
+ * C module, or a Python or GJS script, each built on #OsiisoWorker. The
+ * parent talks to it through pipes with length-prefixed, versioned
+ * #GVariant frames (at most 16 MiB each), all driven from the queue's main
+ * context without ever blocking it.
+ *
+ * Every worker runs in its own process group and asks the kernel to kill it
+ * if the parent dies; it also exits when its input ends.
+ *
+ * What is killed when:
+ *
+ * - A worker that dies during a task (exit, abort(), a signal) fails that
+ *   attempt with %OSIISO_ERROR_WORKER naming the exit status or the
+ *   signal; retries apply, and the slot starts a new worker for the next
+ *   task.
+ * - A timed-out or cancelled attempt gets its worker's whole process group
+ *   terminated (SIGTERM, then SIGKILL after #OsiisoProcessQueue:kill-grace
+ *   seconds), grandchildren included; the slot starts a new worker.
+ * - A worker that breaks the protocol (garbage, a bad frame length, a
+ *   truncated frame, a reply to another request) is killed at once and
+ *   its attempt fails with %OSIISO_ERROR_PROTOCOL: it is never trusted.
+ * - A worker whose initializer fails, or that dies before it is ready,
+ *   fails its attempt with %OSIISO_ERROR_WORKER; its slot then backs off
+ *   (0.1 s, doubling up to 5 s) and fails the tasks given to it meanwhile
+ *   with the same error instead of respawning in a tight loop.
+ * - Shutdown closes the workers' input, and they exit; dropping the queue
+ *   kills them.
+ *
+ * Every policy (ordering, retries, timeouts, rate limits, fail-first,
+ * must-complete, the exit policy) is the queue's, as on the other
+ * backends.
+ */
+
+/**
+ * OsiisoProcessQueue:
+ *
+ * A queue whose tasks run in worker processes. All its fields are private.
+ */
+
+/* The data of a task: which function, with what. */
+typedef struct
+{
+  char     *function;
+  GVariant *argument;
+} Call;
+
+typedef struct
+{
+  GSubprocess       *process;       /* the current worker, or NULL */
+  GOutputStream     *input;         /* its stdin */
+  GInputStream      *output;        /* its stdout */
+  GCancellable      *io;            /* cancels this worker's pending I/O */
+  gint               pgid;
+  guint              generation;    /* bumped when the worker is discarded */
+  gboolean           ready;         /* the hello arrived */
+  gboolean           doomed;        /* its attempt was interrupted: kill it */
+  OsiisoTaskContext *context;       /* the attempt in flight, or NULL */
+  guint64            request_id;
+  guint8             header[4];
+  gint64             backoff_until; /* monotonic µs */
+  gdouble            backoff;       /* seconds */
+  GError            *start_error;   /* why the last worker never became ready */
+} Slot;
+
+struct _OsiisoProcessQueue
+{
+  OsiisoQueue  parent_instance;
+
+  char       **worker_argv;
+  gdouble      kill_grace;
+  Slot        *slots;        /* (queue lock) for doomed/context; otherwise owner context */
+  guint        n_slots;
+  guint64      last_request;
+  gboolean     pump_wanted;  /* (queue lock) */
+};
+
+G_DEFINE_FINAL_TYPE (OsiisoProcessQueue, osiiso_process_queue, OSIISO_TYPE_QUEUE)
+
+enum {
+  PROP_0,
+  PROP_WORKER_ARGV,
+  PROP_KILL_GRACE,
+  N_PROPS
+};
+
+static GParamSpec *properties[N_PROPS];
+
+/* An I/O operation in flight: which worker of which queue. It holds the
+ * queue only weakly, so pending reads never keep a dropped queue alive. */
+typedef struct
+{
+  OsiisoQueueLink *link;
+  guint            slot;
+  guint            generation;
+  guint8          *payload;
+  guint32          size;
+} Op;
+
+static Op *
+op_new (OsiisoProcessQueue *self,
+        guint               slot)
+{
+  Op *op = g_new0 (Op, 1);
+
+  op->link = _osiiso_queue_get_link (OSIISO_QUEUE (self));
+  op->slot = slot;
+  op->generation = self->slots[slot].generation;
+  return op;
+}
+
+static void
+op_free (Op *op)
+{
+  _osiiso_queue_link_unref (op->link);
+  g_free (op->payload);
+  g_free (op);
+}
+
+/* The queue and slot of @op, or NULL if either has gone. */
+static OsiisoProcessQueue *
+op_claim (Op    *op,
+          Slot **slot)
+{
+  OsiisoQueue *queue = _osiiso_queue_link_dup_queue (op->link);
+  OsiisoProcessQueue *self;
+
+  if (queue == NULL)
+    return NULL;
+  self = OSIISO_PROCESS_QUEUE (queue);
+  if (self->slots == NULL || self->slots[op->slot].generation != op->generation)
+    {
+      g_object_unref (queue);
+      return NULL;
+    }
+  *slot = &self->slots[op->slot];
+  return self;
+}
+
+static gboolean
+call_marker (OsiisoTaskContext *context, gpointer data, GError **error)
+{
+  /* Process tasks never run in this process; the marker tells them apart
+   * from functions submitted with osiiso_queue_submit(). */
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+static void
+call_free (gpointer data)
+{
+  Call *call = data;
+
+  g_free (call->function);
+  g_variant_unref (call->argument);
+  g_free (call);
+}
+
+/* ------------------------------------------------------------------------
+ * Killing and reaping
+ * --------------------------------------------------------------------- */
+
+/* Sources and I/O of the queue run on its own context, whatever the
+ * thread-default context of the code that happens to call us. */
+static void
+add_timeout (OsiisoProcessQueue *self,
+             gdouble             seconds,
+             GSourceFunc         func,
+             gpointer            data)
+{
+  GSource *source = g_timeout_source_new ((guint) (seconds * 1000));
+
+  g_source_set_callback (source, func, data, NULL);
+  g_source_set_name (source, "[osiiso] kill worker group");
+  g_source_attach (source, osiiso_queue_get_main_context (OSIISO_QUEUE (self)));
+  g_source_unref (source);
+}
+
+static gboolean
+kill_group_cb (gpointer data)
+{
+  /* The group outlives its leader while any member lives, so its id cannot
+   * be reused yet; if the group is gone this fails harmlessly. */
+  kill (-GPOINTER_TO_INT (data), SIGKILL);
+  return G_SOURCE_REMOVE;
+}
+
+/* Completes the slot's attempt with @error (dropped by the queue if the
+ * attempt already ended there). Takes @error. */
+static void
+fail_attempt (Slot   *slot,
+              GError *error)
+{
+  OsiisoTaskContext *context = g_steal_pointer (&slot->context);
+
+  if (context == NULL)
+    {
+      g_clear_error (&error);
+      return;
+    }
+  /* The completion gives back the operation's reference to the context,
+   * which is the one the slot held. */
+  osiiso_task_context_return_error (context, error);
+}
+
+/* Lets go of the slot's worker: its pending I/O is cancelled, its process
+ * group killed (SIGTERM then SIGKILL, or SIGKILL at once), and the slot is
+ * free for a new worker. */
+static void
+discard_worker (OsiisoProcessQueue *self,
+                Slot               *slot,
+                gboolean            at_once)
+{
+  slot->generation++;
+  slot->ready = FALSE;
+  slot->doomed = FALSE;
+
+  if (slot->pgid > 0)
+    {
+      if (at_once || self->kill_grace <= 0)
+        kill (-slot->pgid, SIGKILL);
+      else
+        {
+          kill (-slot->pgid, SIGTERM);
+          add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
+        }
+    }
+  if (slot->io != NULL)
+    g_cancellable_cancel (slot->io);
+  g_clear_object (&slot->io);
+  g_clear_object (&slot->input);
+  g_clear_object (&slot->output);
+  g_clear_object (&slot->process);
+  slot->pgid = 0;
+}
+
+static char *
+describe_exit (GSubprocess *process)
+{
+  if (g_subprocess_get_if_signaled (process))
+    {
+      int sig = g_subprocess_get_term_sig (process);
+
+      return g_strdup_printf (_("killed by signal %d (%s)"), sig, g_strsignal (sig));
+    }
+  return g_strdup_printf (_("exit status %d"), g_subprocess_get_exit_status (process));
+}
+
+/* A worker was not ready and will not be: back off before the next one. */
+static void
+start_failed (Slot   *slot,
+              GError *error)
+{
+  slot->backoff = slot->backoff > 0 ? MIN (slot->backoff * 2, 5.0) : 0.1;
+  slot->backoff_until = g_get_monotonic_time () + (gint64) (slot->backoff * G_USEC_PER_SEC);
+  g_clear_error (&slot->start_error);
+  slot->start_error = g_error_copy (error);
+}
+
+static void
+worker_exited_cb (GObject      *source,
+                  GAsyncResult *result,
+                  gpointer      data)
+{
+  Op *op = data;
+  OsiisoProcessQueue *self;
+  Slot *slot;
+
+  g_subprocess_wait_finish (G_SUBPROCESS (source), result, NULL);
+
+  self = op_claim (op, &slot);
+  if (self != NULL)
+    {
+      /* The current worker died on its own. */
+      g_autofree char *how = describe_exit (G_SUBPROCESS (source));
+      GError *error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
+                                   _("worker process %d died (%s)"), slot->pgid, how);
+
+      if (!slot->ready)
+        start_failed (slot, error);
+      discard_worker (self, slot, TRUE);   /* its grandchildren too */
+      fail_attempt (slot, error);
+
+      _osiiso_queue_lock (OSIISO_QUEUE (self));
+      _osiiso_queue_kick_locked (OSIISO_QUEUE (self));
+      _osiiso_queue_unlock (OSIISO_QUEUE (self));
+      g_object_unref (self);
+    }
+  op_free (op);
+}
+
+/* The worker broke the protocol: it is not trusted with anything more. */
+static void
+protocol_violation (OsiisoProcessQueue *self,
+                    Slot               *slot,
+                    GError             *error)
+{
+  GError *reported = g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                  _("worker process %d broke the protocol and was killed: %s"),
+                                  slot->pgid, error->message);
+
+  g_debug ("%s", reported->message);
+  g_error_free (error);
+  if (!slot->ready)
+    start_failed (slot, reported);
+  discard_worker (self, slot, TRUE);
+  fail_attempt (slot, reported);
+}
+
+/* ------------------------------------------------------------------------
+ * Reading replies
+ * --------------------------------------------------------------------- */
+
+static void read_header (OsiisoProcessQueue *self, guint index);
+
+static void
+handle_reply (OsiisoProcessQueue *self,
+              Slot               *slot,
+              GVariant           *reply)
+{
+  g_autoptr(GVariant) value = NULL;
+  GError *error = NULL;
+  guint64 id = 0;
+  gboolean ok;
+
+  ok = _osiiso_protocol_reply_unpack (reply, &id, &value, &error);
+
+  if (id == 0)
+    {
+      if (slot->ready)
+        {
+          g_clear_error (&error);
+          protocol_violation (self, slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                                               _("a second hello")));
+          return;
+        }
+      if (!ok)
+        {
+          GError *failed = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
+                                        _("the worker's initializer failed: %s"), error->message);
+
+          g_error_free (error);
+          start_failed (slot, failed);
+          discard_worker (self, slot, TRUE);
+          fail_attempt (slot, failed);
+          return;
+        }
+      slot->ready = TRUE;
+      slot->backoff = 0;
+      g_clear_error (&slot->start_error);
+      return;
+    }
+
+  if (!slot->ready || slot->context == NULL || id != slot->request_id)
+    {
+      g_clear_error (&error);
+      protocol_violation (self, slot,
+                          g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                       _("a reply to request %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT),
+                                       id, slot->context != NULL ? slot->request_id : 0));
+      return;
+    }
+
+  {
+    OsiisoTaskContext *context = g_steal_pointer (&slot->context);
+
+    if (ok)
+      {
+        g_auto(GValue) gvalue = G_VALUE_INIT;
+
+        g_value_init (&gvalue, G_TYPE_VARIANT);
+        g_value_set_variant (&gvalue, value);
+        osiiso_task_context_return_value (context, &gvalue);
+      }
+    else
+      osiiso_task_context_return_error (context, error);
+  }
+}
+
+static void
+payload_read_cb (GObject      *source,
+                 GAsyncResult *result,
+                 gpointer      data)
+{
+  Op *op = data;
+  OsiisoProcessQueue *self;
+  Slot *slot;
+  GError *error = NULL;
+  gsize n = 0;
+  gboolean read_ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error);
+
+  self = op_claim (op, &slot);
+  if (self == NULL)
+    {
+      g_clear_error (&error);
+      op_free (op);
+      return;
+    }
+
+  if (read_ok && n == op->size)
+    {
+      g_autoptr(GBytes) payload = g_bytes_new_take (g_steal_pointer (&op->payload), op->size);
+      g_autoptr(GVariant) reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
+
+      if (reply != NULL)
+        {
+          guint generation = slot->generation;
+
+          handle_reply (self, slot, reply);
+          if (slot->generation == generation)
+            read_header (self, op->slot);
+        }
+      else
+        protocol_violation (self, slot, error);
+    }
+  else if (read_ok)
+    protocol_violation (self, slot, g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                                 _("a truncated frame (%zu of %u bytes)"), n, op->size));
+  else
+    g_clear_error (&error);   /* the exit is reported by the wait */
+
+  g_object_unref (self);
+  op_free (op);
+}
+
+static void
+header_read_cb (GObject      *source,
+                GAsyncResult *result,
+                gpointer      data)
+{
+  Op *op = data;
+  OsiisoProcessQueue *self;
+  Slot *slot;
+  GError *error = NULL;
+  gsize n = 0;
+  gboolean read_ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error);
+
+  self = op_claim (op, &slot);
+  if (self == NULL)
+    {
+      g_clear_error (&error);
+      op_free (op);
+      return;
+    }
+
+  if (read_ok && n == 4)
+    {
+      op->size = _osiiso_protocol_parse_header (slot->header, &error);
+      if (op->size > 0)
+        {
+          GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
+
+          op->payload = g_malloc (op->size);
+          g_main_context_push_thread_default (context);
+          g_input_stream_read_all_async (slot->output, op->payload, op->size, G_PRIORITY_DEFAULT,
+                                         slot->io, payload_read_cb, op);
+          g_main_context_pop_thread_default (context);
+          g_object_unref (self);
+          return;
+        }
+      protocol_violation (self, slot, error);
+    }
+  else if (read_ok && n > 0)
+    protocol_violation (self, slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                                         _("a truncated frame header")));
+  else
+    g_clear_error (&error);   /* end of output: the exit is reported by the wait */
+
+  g_object_unref (self);
+  op_free (op);
+}
+
+static void
+read_header (OsiisoProcessQueue *self,
+             guint               index)
+{
+  Slot *slot = &self->slots[index];
+  GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
+
+  g_main_context_push_thread_default (context);
+  g_input_stream_read_all_async (slot->output, slot->header, 4, G_PRIORITY_DEFAULT,
+                                 slot->io, header_read_cb, op_new (self, index));
+  g_main_context_pop_thread_default (context);
+}
+
+/* ------------------------------------------------------------------------
+ * Starting workers and attempts
+ * --------------------------------------------------------------------- */
+
+static void
+child_setup (gpointer data)
+{
+  /* Its own process group, so a timeout kills the worker's children too;
+   * and no life after the parent. */
+  setpgid (0, 0);
+  prctl (PR_SET_PDEATHSIG, SIGKILL);
+}
+
+static gboolean
+spawn_worker (OsiisoProcessQueue  *self,
+              guint                index,
+              GError             **error)
+{
+  Slot *slot = &self->slots[index];
+  g_autoptr(GSubprocessLauncher) launcher = NULL;
+  const char *identifier;
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
+  slot->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) self->worker_argv, error);
+  if (slot->process == NULL)
+    return FALSE;
+
+  identifier = g_subprocess_get_identifier (slot->process);
+  slot->pgid = identifier != NULL ? atoi (identifier) : 0;
+  slot->input = g_object_ref (g_subprocess_get_stdin_pipe (slot->process));
+  slot->output = g_object_ref (g_subprocess_get_stdout_pipe (slot->process));
+  slot->io = g_cancellable_new ();
+  slot->ready = FALSE;
+
+  g_subprocess_wait_async (slot->process, NULL, worker_exited_cb, op_new (self, index));
+  read_header (self, index);
+  return TRUE;
+}
+
+static void
+request_written_cb (GObject      *source,
+                    GAsyncResult *result,
+                    gpointer      data)
+{
+  /* A failed write means the worker is gone: its exit reports it. */
+  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
+  g_bytes_unref (data);
+}
+
+static void
+start_attempt (OsiisoProcessQueue *self,
+               guint               index,
+               OsiisoTaskContext  *context)
+{
+  Slot *slot = &self->slots[index];
+  OsiisoTask *task = context->task;
+  g_autoptr(GVariant) request = NULL;
+  GBytes *frame;
+  GError *error = NULL;
+  Call *call;
+
+  if (task->func != call_marker)
+    {
+      fail_attempt (slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                                               _("a process queue runs only tasks submitted with "
+                                                 "osiiso_process_queue_submit_call()")));
+      return;
+    }
+
+  if (slot->process == NULL)
+    {
+      if (slot->start_error != NULL && g_get_monotonic_time () < slot->backoff_until)
+        {
+          /* Backing off: the last worker of this slot never got ready. */
+          fail_attempt (slot, g_error_copy (slot->start_error));
+          return;
+        }
+      if (!spawn_worker (self, index, &error))
+        {
+          GError *failed = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
+                                        _("could not start a worker process: %s"), error->message);
+
+          g_error_free (error);
+          start_failed (slot, failed);
+          fail_attempt (slot, failed);
+          return;
+        }
+    }
+
+  call = task->user_data;
+  slot->request_id = ++self->last_request;
+  request = _osiiso_protocol_request_new (slot->request_id, call->function, call->argument);
+  frame = _osiiso_protocol_frame (request);
+  g_output_stream_write_all_async (slot->input, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
+                                   G_PRIORITY_DEFAULT, slot->io, request_written_cb, frame);
+}
+
+static guint
+process_default_workers (void)
+{
+  return MAX (1, MIN (32, g_get_num_processors ()));
+}
+
+static void
+process_kick (OsiisoQueue *queue)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (queue);
+
+  if (!self->pump_wanted)
+    {
+      self->pump_wanted = TRUE;
+      _osiiso_queue_wake_locked (queue);
+    }
+}
+
+/* Lock held: the core has ended the attempt; its worker goes at the next
+ * dispatch (killing it needs the owner context). */
+static void
+process_interrupt (OsiisoQueue       *queue,
+                   OsiisoTaskContext *context)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (queue);
+
+  for (guint i = 0; i < self->n_slots; i++)
+    if (self->slots[i].context == context)
+      self->slots[i].doomed = TRUE;
+  self->pump_wanted = TRUE;
+  _osiiso_queue_wake_locked (queue);
+}
+
+static void
+process_dispatch (OsiisoQueue *queue)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (queue);
+  OsiisoTaskContext *context;
+  GPtrArray *doomed;
+
+  _osiiso_queue_lock (queue);
+  if (!self->pump_wanted)
+    {
+      _osiiso_queue_unlock (queue);
+      return;
+    }
+  self->pump_wanted = FALSE;
+  doomed = g_ptr_array_new ();
+
+  if (self->slots == NULL)
+    {
+      self->n_slots = _osiiso_queue_workers_locked (queue);
+      self->slots = g_new0 (Slot, self->n_slots);
+    }
+  for (guint i = 0; i < self->n_slots; i++)
+    if (self->slots[i].doomed)
+      g_ptr_array_add (doomed, &self->slots[i]);
+  _osiiso_queue_unlock (queue);
+
+  g_main_context_push_thread_default (osiiso_queue_get_main_context (queue));
+
+  /* Interrupted attempts: their workers' process groups are terminated. */
+  for (guint i = 0; i < doomed->len; i++)
+    {
+      Slot *slot = g_ptr_array_index (doomed, i);
+      GError *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("the attempt was cancelled"));
+
+      discard_worker (self, slot, FALSE);
+      fail_attempt (slot, error);   /* dropped: the attempt already ended */
+    }
+  g_ptr_array_unref (doomed);
+
+  _osiiso_queue_lock (queue);
+  for (;;)
+    {
+      guint index;
+
+      for (index = 0; index < self->n_slots; index++)
+        if (self->slots[index].context == NULL && !self->slots[index].doomed)
+          break;
+      if (index == self->n_slots)
+        break;
+      context = _osiiso_queue_take_next_locked (queue);
+      if (context == NULL)
+        break;
+
+      /* take_next()'s reference is the slot's; the completion gives back
+       * the queue reference taken here. */
+      context->queue = g_object_ref (queue);
+      self->slots[index].context = context;
+      _osiiso_queue_unlock (queue);
+      start_attempt (self, index, context);
+      _osiiso_queue_lock (queue);
+    }
+  _osiiso_queue_unlock (queue);
+  g_main_context_pop_thread_default (osiiso_queue_get_main_context (queue));
+}
+
+/* At shutdown: closing their input makes idle workers exit. */
+static void
+process_stop (OsiisoQueue *queue)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (queue);
+
+  for (guint i = 0; i < self->n_slots; i++)
+    {
+      Slot *slot = &self->slots[i];
+
+      if (slot->process == NULL)
+        continue;
+      g_output_stream_close (slot->input, NULL, NULL);
+      if (self->kill_grace > 0 && slot->pgid > 0)
+        add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
+      /* Let go of it: the wait still reaps it. */
+      slot->generation++;
+      slot->ready = FALSE;
+      g_clear_object (&slot->io);
+      g_clear_object (&slot->input);
+      g_clear_object (&slot->output);
+      g_clear_object (&slot->process);
+      slot->pgid = 0;
+    }
+}
+
+static const OsiisoBackend process_backend = {
+  .default_workers = process_default_workers,
+  .kick = process_kick,
+  .interrupt = process_interrupt,
+  .dispatch = process_dispatch,
+  .stop = process_stop,
+};
+
+/* ------------------------------------------------------------------------
+ * GObject
+ * --------------------------------------------------------------------- */
+
+static void
+osiiso_process_queue_dispose (GObject *object)
+{
+  OsiisoProcessQueue *self = (OsiisoProcessQueue *) object;
+
+  /* No attempt is in flight (each holds a reference); kill what is left. */
+  for (guint i = 0; i < self->n_slots; i++)
+    {
+      if (self->slots[i].process != NULL)
+        discard_worker (self, &self->slots[i], TRUE);
+      g_clear_error (&self->slots[i].start_error);
+    }
+
+  G_OBJECT_CLASS (osiiso_process_queue_parent_class)->dispose (object);
+}
+
+static void
+osiiso_process_queue_finalize (GObject *object)
+{
+  OsiisoProcessQueue *self = (OsiisoProcessQueue *) object;
+
+  g_free (self->slots);
+  g_strfreev (self->worker_argv);
+
+  G_OBJECT_CLASS (osiiso_process_queue_parent_class)->finalize (object);
+}
+
+static void
+osiiso_process_queue_get_property (GObject    *object,
+                                   guint       prop_id,
+                                   GValue     *value,
+                                   GParamSpec *pspec)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKER_ARGV: g_value_set_boxed (value, self->worker_argv); break;
+    case PROP_KILL_GRACE:  g_value_set_double (value, self->kill_grace); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osiiso_process_queue_set_property (GObject      *object,
+                                   guint         prop_id,
+                                   const GValue *value,
+                                   GParamSpec   *pspec)
+{
+  OsiisoProcessQueue *self = OSIISO_PROCESS_QUEUE (object);
+
+  switch (prop_id)
+    {
+    case PROP_WORKER_ARGV: self->worker_argv = g_value_dup_boxed (value); break;
+    case PROP_KILL_GRACE:  self->kill_grace = g_value_get_double (value); break;
+    default:
+      G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+osiiso_process_queue_class_init (OsiisoProcessQueueClass *klass)
+{
+  GObjectClass *object_class = G_OBJECT_CLASS (klass);
+  const GParamFlags flags = G_PARAM_READWRITE | G_PARAM_CONSTRUCT_ONLY
+                            | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+
+  _osiiso_i18n_init ();
+
+  object_class->dispose = osiiso_process_queue_dispose;
+  object_class->finalize = osiiso_process_queue_finalize;
+  object_class->get_property = osiiso_process_queue_get_property;
+  object_class->set_property = osiiso_process_queue_set_property;
+
+  /**
+   * OsiisoProcessQueue:worker-argv:
+   *
+   * The command line of a worker process, e.g. `osiiso-worker module.so`,
+   * `python3 worker.py` or `gjs -m worker.js`; the program is looked up in
+   * `PATH`.
+   */
+  properties[PROP_WORKER_ARGV] =
+    g_param_spec_boxed ("worker-argv", "Worker argv", "The command line of a worker",
+                        G_TYPE_STRV, flags);
+
+  /**
+   * OsiisoProcessQueue:kill-grace:
+   *
+   * Seconds between the SIGTERM and the SIGKILL sent to the process group
+   * of a worker whose attempt timed out or was cancelled.
+   */
+  properties[PROP_KILL_GRACE] =
+    g_param_spec_double ("kill-grace", "Kill grace", "Seconds between SIGTERM and SIGKILL",
+                         0.0, G_MAXDOUBLE, 1.0, flags);
+
+  g_object_class_install_properties (object_class, N_PROPS, properties);
+}
+
+static void
+osiiso_process_queue_init (OsiisoProcessQueue *self)
+{
+  self->kill_grace = 1.0;
+  _osiiso_queue_set_backend (OSIISO_QUEUE (self), &process_backend);
+}
+
+/**
+ * osiiso_process_queue_new:
+ * @worker_argv: (array zero-terminated=1): the command line of a worker
+ * @workers: how many worker processes may run at once, or 0 for
+ *   max(1, min(32, CPUs))
+ *
+ * Creates a process queue with default settings. Use g_object_new() to set
+ * others.
+ *
+ * Returns: (transfer full): a new #OsiisoProcessQueue
+ */
+OsiisoProcessQueue *
+osiiso_process_queue_new (const char * const *worker_argv,
+                          guint               workers)
+{
+  g_return_val_if_fail (worker_argv != NULL && worker_argv[0] != NULL, NULL);
+
+  return g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "worker-argv", worker_argv, "workers", workers, NULL);
+}
+
+/**
+ * osiiso_process_queue_submit_call:
+ * @self: a #OsiisoProcessQueue
+ * @function: the name of a function the worker registered
+ * @argument: (nullable): its argument, or %NULL for `()`; a floating
+ *   reference is taken
+ * @options: (nullable): the task's options, or %NULL for the defaults
+ * @error: return location for a #GError
+ *
+ * Submits a call of @function in a worker process. Its value is the
+ * #GVariant the function returns (in a #GValue of type %G_TYPE_VARIANT);
+ * a worker without that function fails the task with
+ * %OSIISO_ERROR_UNKNOWN_FUNCTION. Admission works as for
+ * osiiso_queue_submit().
+ *
+ * Returns: (transfer full): the task's handle, or %NULL with @error set
+ */
+OsiisoTaskHandle *
+osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
+                                  const char          *function,
+                                  GVariant            *argument,
+                                  OsiisoTaskOptions   *options,
+                                  GError             **error)
+{
+  Call *call;
+
+  g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
+  g_return_val_if_fail (function != NULL, NULL);
+
+  call = g_new0 (Call, 1);
+  call->function = g_strdup (function);
+  call->argument = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
+
+  return osiiso_queue_submit (OSIISO_QUEUE (self), call_marker, call, call_free, options, error);
+}
+
+/**
+ * osiiso_process_queue_get_worker_pids:
+ * @self: a #OsiisoProcessQueue
+ * @n_pids: (out): return location for the number of pids
+ *
+ * Gets the process ids of the worker processes alive now. Call it on the
+ * thread that owns the queue's main context.
+ *
+ * Returns: (array length=n_pids) (transfer full): the pids
+ */
+gint *
+osiiso_process_queue_get_worker_pids (OsiisoProcessQueue *self,
+                                      guint              *n_pids)
+{
+  gint *pids;
+  guint n = 0;
+
+  g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
+
+  pids = g_new0 (gint, self->n_slots + 1);
+  for (guint i = 0; i < self->n_slots; i++)
+    if (self->slots[i].pgid > 0)
+      pids[n++] = self->slots[i].pgid;
+  if (n_pids != NULL)
+    *n_pids = n;
+  return pids;
+}
