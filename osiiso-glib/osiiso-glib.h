@@ -23,5 +23,6 @@
 #include <osiiso-glib/osiiso-thread-queue.h>
 #include <osiiso-glib/osiiso-async-queue.h>
 #include <osiiso-glib/osiiso-process-queue.h>
+#include <osiiso-glib/osiiso-worker.h>
 
 #undef OSIISO_INSIDE

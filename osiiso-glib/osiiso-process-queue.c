@@ -93,7 +93,8 @@ typedef struct
   gboolean           doomed;        /* its attempt was interrupted: kill it */
   OsiisoTaskContext *context;       /* the attempt in flight, or NULL */
   guint64            request_id;
-  guint8             header[4];
+  GError            *exit_error;    /* the worker exited; reported once its output ended */
+  gboolean           output_ended;  /* its stdout reached end of file */
   gint64             backoff_until; /* monotonic µs */
   gdouble            backoff;       /* seconds */
   GError            *start_error;   /* why the last worker never became ready */
@@ -129,6 +130,7 @@ typedef struct
   OsiisoQueueLink *link;
   guint            slot;
   guint            generation;
+  guint8           header[4];  /* owned by the operation: it may outlive the slot */
   guint8          *payload;
   guint32          size;
 } Op;
@@ -250,6 +252,8 @@ discard_worker (OsiisoProcessQueue *self,
   slot->generation++;
   slot->ready = FALSE;
   slot->doomed = FALSE;
+  slot->output_ended = FALSE;
+  g_clear_error (&slot->exit_error);
 
   if (slot->pgid > 0)
     {
@@ -293,6 +297,25 @@ start_failed (Slot   *slot,
   slot->start_error = g_error_copy (error);
 }
 
+/* A worker's death is reported once both its exit status and the end of
+ * its output are known: a reply (or a truncated frame) still in the pipe
+ * decides first. */
+static void
+report_death (OsiisoProcessQueue *self,
+              Slot               *slot)
+{
+  GError *error = g_steal_pointer (&slot->exit_error);
+
+  if (!slot->ready)
+    start_failed (slot, error);
+  discard_worker (self, slot, TRUE);   /* its grandchildren too */
+  fail_attempt (slot, error);
+
+  _osiiso_queue_lock (OSIISO_QUEUE (self));
+  _osiiso_queue_kick_locked (OSIISO_QUEUE (self));
+  _osiiso_queue_unlock (OSIISO_QUEUE (self));
+}
+
 static void
 worker_exited_cb (GObject      *source,
                   GAsyncResult *result,
@@ -309,20 +332,26 @@ worker_exited_cb (GObject      *source,
     {
       /* The current worker died on its own. */
       g_autofree char *how = describe_exit (G_SUBPROCESS (source));
-      GError *error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
-                                   _("worker process %d died (%s)"), slot->pgid, how);
 
-      if (!slot->ready)
-        start_failed (slot, error);
-      discard_worker (self, slot, TRUE);   /* its grandchildren too */
-      fail_attempt (slot, error);
-
-      _osiiso_queue_lock (OSIISO_QUEUE (self));
-      _osiiso_queue_kick_locked (OSIISO_QUEUE (self));
-      _osiiso_queue_unlock (OSIISO_QUEUE (self));
+      slot->exit_error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
+                                      _("worker process %d died (%s)"), slot->pgid, how);
+      /* Whatever else holds its output open goes with its group. */
+      kill (-slot->pgid, SIGKILL);
+      if (slot->output_ended)
+        report_death (self, slot);
       g_object_unref (self);
     }
   op_free (op);
+}
+
+/* The worker's output ended: report its death if its exit is known. */
+static void
+output_ended (OsiisoProcessQueue *self,
+              Slot               *slot)
+{
+  slot->output_ended = TRUE;
+  if (slot->exit_error != NULL)
+    report_death (self, slot);
 }
 
 /* The worker broke the protocol: it is not trusted with anything more. */
@@ -453,7 +482,10 @@ payload_read_cb (GObject      *source,
     protocol_violation (self, slot, g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
                                                  _("a truncated frame (%zu of %u bytes)"), n, op->size));
   else
-    g_clear_error (&error);   /* the exit is reported by the wait */
+    {
+      g_clear_error (&error);
+      output_ended (self, slot);
+    }
 
   g_object_unref (self);
   op_free (op);
@@ -481,7 +513,7 @@ header_read_cb (GObject      *source,
 
   if (read_ok && n == 4)
     {
-      op->size = _osiiso_protocol_parse_header (slot->header, &error);
+      op->size = _osiiso_protocol_parse_header (op->header, &error);
       if (op->size > 0)
         {
           GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
@@ -500,7 +532,10 @@ header_read_cb (GObject      *source,
     protocol_violation (self, slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
                                                          _("a truncated frame header")));
   else
-    g_clear_error (&error);   /* end of output: the exit is reported by the wait */
+    {
+      g_clear_error (&error);   /* end of output */
+      output_ended (self, slot);
+    }
 
   g_object_unref (self);
   op_free (op);
@@ -513,9 +548,11 @@ read_header (OsiisoProcessQueue *self,
   Slot *slot = &self->slots[index];
   GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
 
+  Op *op = op_new (self, index);
+
   g_main_context_push_thread_default (context);
-  g_input_stream_read_all_async (slot->output, slot->header, 4, G_PRIORITY_DEFAULT,
-                                 slot->io, header_read_cb, op_new (self, index));
+  g_input_stream_read_all_async (slot->output, op->header, 4, G_PRIORITY_DEFAULT,
+                                 slot->io, header_read_cb, op);
   g_main_context_pop_thread_default (context);
 }
 
@@ -733,6 +770,8 @@ process_stop (OsiisoQueue *queue)
       /* Let go of it: the wait still reaps it. */
       slot->generation++;
       slot->ready = FALSE;
+      slot->output_ended = FALSE;
+      g_clear_error (&slot->exit_error);
       g_clear_object (&slot->io);
       g_clear_object (&slot->input);
       g_clear_object (&slot->output);
@@ -764,6 +803,7 @@ osiiso_process_queue_dispose (GObject *object)
       if (self->slots[i].process != NULL)
         discard_worker (self, &self->slots[i], TRUE);
       g_clear_error (&self->slots[i].start_error);
+      g_clear_error (&self->slots[i].exit_error);
     }
 
   G_OBJECT_CLASS (osiiso_process_queue_parent_class)->dispose (object);
