@@ -421,8 +421,9 @@ handle_reply (OsiisoProcessQueue *self,
       g_clear_error (&error);
       protocol_violation (self, slot,
                           g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
-                                       _("a reply to request %" G_GUINT64_FORMAT ", expected %" G_GUINT64_FORMAT),
-                                       id, slot->context != NULL ? slot->request_id : 0));
+                                       _("a reply to request %llu, expected %llu"),
+                                       (unsigned long long) id,
+                                       (unsigned long long) (slot->context != NULL ? slot->request_id : 0)));
       return;
     }
 

@@ -380,7 +380,7 @@ send_reply (guint64        id,
       g_autoptr(GError) too_large = NULL;
 
       too_large = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                               _("the reply is too large (%" G_GSIZE_FORMAT " bytes, the limit is %u)"),
+                               _("the reply is too large (%zu bytes, the limit is %u)"),
                                g_variant_get_size (normal), OSIISO_PROTOCOL_MAX_FRAME);
       g_clear_pointer (&normal, g_variant_unref);
       g_clear_pointer (&reply, g_variant_unref);
