@@ -22,6 +22,7 @@
 #include <osiiso-glib/osiiso-queue.h>
 #include <osiiso-glib/osiiso-thread-queue.h>
 #include <osiiso-glib/osiiso-async-queue.h>
+#include <osiiso-glib/osiiso-command-result.h>
 #include <osiiso-glib/osiiso-process-queue.h>
 #include <osiiso-glib/osiiso-worker.h>
 

@@ -5,6 +5,7 @@
 
 #include "osiiso-queue-private.h"
 #include "osiiso-protocol-private.h"
+#include "osiiso-command-private.h"
 #include "osiiso-i18n-private.h"
 
 #include <errno.h>
@@ -92,6 +93,7 @@ typedef struct
   gboolean           ready;         /* the hello arrived */
   gboolean           doomed;        /* its attempt was interrupted: kill it */
   OsiisoTaskContext *context;       /* the attempt in flight, or NULL */
+  OsiisoCommand     *command;       /* the command task in flight, or NULL */
   guint64            request_id;
   GError            *exit_error;    /* the worker exited; reported once its output ended */
   gboolean           output_ended;  /* its stdout reached end of file */
@@ -106,6 +108,7 @@ struct _OsiisoProcessQueue
 
   char       **worker_argv;
   gdouble      kill_grace;
+  guint64      output_limit;
   Slot        *slots;        /* (queue lock) for doomed/context; otherwise owner context */
   guint        n_slots;
   guint64      last_request;
@@ -118,6 +121,7 @@ enum {
   PROP_0,
   PROP_WORKER_ARGV,
   PROP_KILL_GRACE,
+  PROP_OUTPUT_LIMIT,
   N_PROPS
 };
 
@@ -184,6 +188,28 @@ call_marker (OsiisoTaskContext *context, gpointer data, GError **error)
   return FALSE;
 }
 
+static gboolean
+command_marker (OsiisoTaskContext *context, gpointer data, GError **error)
+{
+  g_assert_not_reached ();
+  return FALSE;
+}
+
+/* A command's attempt is over: its slot is free again. */
+static void
+command_done (OsiisoCommand *command,
+              gpointer       data)
+{
+  OsiisoProcessQueue *self = data;
+
+  for (guint i = 0; i < self->n_slots; i++)
+    if (self->slots[i].command == command)
+      {
+        self->slots[i].command = NULL;
+        self->slots[i].context = NULL;   /* the command completes it */
+      }
+}
+
 static void
 call_free (gpointer data)
 {
@@ -214,12 +240,21 @@ add_timeout (OsiisoProcessQueue *self,
   g_source_unref (source);
 }
 
+/* Signals a worker's process group; never group 0, which would be ours. */
+static void
+kill_group (gint pgid,
+            int  sig)
+{
+  if (pgid > 1)
+    kill (-pgid, sig);
+}
+
 static gboolean
 kill_group_cb (gpointer data)
 {
   /* The group outlives its leader while any member lives, so its id cannot
    * be reused yet; if the group is gone this fails harmlessly. */
-  kill (-GPOINTER_TO_INT (data), SIGKILL);
+  kill_group (GPOINTER_TO_INT (data), SIGKILL);
   return G_SOURCE_REMOVE;
 }
 
@@ -258,10 +293,10 @@ discard_worker (OsiisoProcessQueue *self,
   if (slot->pgid > 0)
     {
       if (at_once || self->kill_grace <= 0)
-        kill (-slot->pgid, SIGKILL);
+        kill_group (slot->pgid, SIGKILL);
       else
         {
-          kill (-slot->pgid, SIGTERM);
+          kill_group (slot->pgid, SIGTERM);
           add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
         }
     }
@@ -336,7 +371,7 @@ worker_exited_cb (GObject      *source,
       slot->exit_error = g_error_new (OSIISO_ERROR, OSIISO_ERROR_WORKER,
                                       _("worker process %d died (%s)"), slot->pgid, how);
       /* Whatever else holds its output open goes with its group. */
-      kill (-slot->pgid, SIGKILL);
+      kill_group (slot->pgid, SIGKILL);
       if (slot->output_ended)
         report_death (self, slot);
       g_object_unref (self);
@@ -619,6 +654,17 @@ start_attempt (OsiisoProcessQueue *self,
   GError *error = NULL;
   Call *call;
 
+  if (task->func == command_marker)
+    {
+      slot->command = _osiiso_command_start (task->user_data, context,
+                                             osiiso_queue_get_main_context (OSIISO_QUEUE (self)),
+                                             self->output_limit, self->kill_grace,
+                                             command_done, self, &error);
+      if (slot->command == NULL)
+        fail_attempt (slot, error);
+      return;
+    }
+
   if (task->func != call_marker)
     {
       fail_attempt (slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
@@ -720,10 +766,21 @@ process_dispatch (OsiisoQueue *queue)
   for (guint i = 0; i < doomed->len; i++)
     {
       Slot *slot = g_ptr_array_index (doomed, i);
-      GError *error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED, _("the attempt was cancelled"));
 
-      discard_worker (self, slot, FALSE);
-      fail_attempt (slot, error);   /* dropped: the attempt already ended */
+      if (slot->command != NULL)
+        {
+          /* The command completes its attempt (late, dropped) when its
+           * group is gone. */
+          _osiiso_command_kill (g_steal_pointer (&slot->command));
+          slot->context = NULL;
+          slot->doomed = FALSE;
+        }
+      else
+        {
+          discard_worker (self, slot, FALSE);
+          fail_attempt (slot, g_error_new_literal (G_IO_ERROR, G_IO_ERROR_CANCELLED,
+                                                   _("the attempt was cancelled")));   /* dropped */
+        }
     }
   g_ptr_array_unref (doomed);
 
@@ -833,6 +890,7 @@ osiiso_process_queue_get_property (GObject    *object,
     {
     case PROP_WORKER_ARGV: g_value_set_boxed (value, self->worker_argv); break;
     case PROP_KILL_GRACE:  g_value_set_double (value, self->kill_grace); break;
+    case PROP_OUTPUT_LIMIT: g_value_set_uint64 (value, self->output_limit); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -850,6 +908,7 @@ osiiso_process_queue_set_property (GObject      *object,
     {
     case PROP_WORKER_ARGV: self->worker_argv = g_value_dup_boxed (value); break;
     case PROP_KILL_GRACE:  self->kill_grace = g_value_get_double (value); break;
+    case PROP_OUTPUT_LIMIT: self->output_limit = g_value_get_uint64 (value); break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }
@@ -890,6 +949,17 @@ osiiso_process_queue_class_init (OsiisoProcessQueueClass *klass)
     g_param_spec_double ("kill-grace", "Kill grace", "Seconds between SIGTERM and SIGKILL",
                          0.0, G_MAXDOUBLE, 1.0, flags);
 
+  /**
+   * OsiisoProcessQueue:output-limit:
+   *
+   * How many bytes of a command task's standard output, and as many of its
+   * standard error, are kept; the rest is read and dropped (see
+   * osiiso_command_result_get_stdout_truncated()).
+   */
+  properties[PROP_OUTPUT_LIMIT] =
+    g_param_spec_uint64 ("output-limit", "Output limit", "Bytes of a command's output kept per stream",
+                         0, G_MAXUINT64, 16 * 1024 * 1024, flags);
+
   g_object_class_install_properties (object_class, N_PROPS, properties);
 }
 
@@ -897,6 +967,7 @@ static void
 osiiso_process_queue_init (OsiisoProcessQueue *self)
 {
   self->kill_grace = 1.0;
+  self->output_limit = 16 * 1024 * 1024;
   _osiiso_queue_set_backend (OSIISO_QUEUE (self), &process_backend);
 }
 
@@ -954,6 +1025,58 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
   call->argument = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
 
   return osiiso_queue_submit (OSIISO_QUEUE (self), call_marker, call, call_free, options, error);
+}
+
+/**
+ * osiiso_process_queue_submit_command:
+ * @self: a #OsiisoProcessQueue
+ * @argv: (array zero-terminated=1): the command line; the program is looked
+ *   up in `PATH`
+ * @input: (nullable): bytes for the command's standard input, or %NULL for
+ *   /dev/null
+ * @cwd: (nullable) (type filename): its working directory, or %NULL for
+ *   this process's
+ * @envp: (nullable) (array zero-terminated=1): its environment, or %NULL
+ *   for this process's
+ * @options: (nullable): the task's options, or %NULL for the defaults
+ * @error: return location for a #GError
+ *
+ * Submits a one-shot command line as a task. It runs in its own process
+ * group, with its standard output and error captured (see
+ * #OsiisoProcessQueue:output-limit); every policy of the queue applies. A
+ * timeout or cancel terminates the whole process group (SIGTERM, then
+ * SIGKILL after #OsiisoProcessQueue:kill-grace seconds), so no grandchild
+ * survives. The task's value is an #OsiisoCommandResult; a non-zero exit
+ * or a signal fails the task with %OSIISO_ERROR_COMMAND, whose message
+ * gives the status and the end of the standard error, and the failed
+ * result still carries the #OsiisoCommandResult. A command that cannot be
+ * started (a missing program, a bad @cwd) fails with %OSIISO_ERROR_COMMAND
+ * too. Command tasks count against #OsiisoQueue:workers like any other.
+ *
+ * Returns: (transfer full): the task's handle, or %NULL with @error set
+ */
+OsiisoTaskHandle *
+osiiso_process_queue_submit_command (OsiisoProcessQueue  *self,
+                                     const char * const  *argv,
+                                     GBytes              *input,
+                                     const char          *cwd,
+                                     const char * const  *envp,
+                                     OsiisoTaskOptions   *options,
+                                     GError             **error)
+{
+  OsiisoCommandSpec *spec;
+
+  g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
+  g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
+
+  spec = g_new0 (OsiisoCommandSpec, 1);
+  spec->argv = g_strdupv ((char **) argv);
+  spec->input = input != NULL ? g_bytes_ref (input) : NULL;
+  spec->cwd = g_strdup (cwd);
+  spec->envp = g_strdupv ((char **) envp);
+
+  return osiiso_queue_submit (OSIISO_QUEUE (self), command_marker, spec,
+                              (GDestroyNotify) _osiiso_command_spec_free, options, error);
 }
 
 /**

@@ -33,6 +33,14 @@ OsiisoTaskHandle   *osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
                                                       OsiisoTaskOptions   *options,
                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskHandle   *osiiso_process_queue_submit_command (OsiisoProcessQueue  *self,
+                                                         const char * const  *argv,
+                                                         GBytes              *input,
+                                                         const char          *cwd,
+                                                         const char * const  *envp,
+                                                         OsiisoTaskOptions   *options,
+                                                         GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+OSIISO_AVAILABLE_IN_ALL
 gint               *osiiso_process_queue_get_worker_pids (OsiisoProcessQueue *self,
                                                           guint              *n_pids) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -508,7 +508,8 @@ finish_locked (OsiisoQueue      *self,
 static void
 attempt_failed_locked (OsiisoQueue *self,
                        OsiisoTask  *task,
-                       GError      *error)
+                       GError      *error,
+                       GValue      *value)
 {
   OsiisoQueuePrivate *priv = PRIV (self);
   OsiisoTaskOptions *options = task->options;
@@ -528,6 +529,8 @@ attempt_failed_locked (OsiisoQueue *self,
     {
       gdouble delay = task->next_delay;
 
+      if (value != NULL && G_IS_VALUE (value))
+        g_value_unset (value);   /* only a final result keeps one */
       task->next_delay *= options->backoff;
       set_status_locked (priv, task, OSIISO_TASK_STATUS_RETRYING);
       push_event_locked (priv, EVENT_RETRYING, task, error);
@@ -544,7 +547,9 @@ attempt_failed_locked (OsiisoQueue *self,
       return;
     }
 
-  finish_locked (self, task, OSIISO_TASK_STATUS_FAILED, NULL, error, error->message);
+  /* A backend may give a failure a value (a command's output): the final
+   * result keeps it. */
+  finish_locked (self, task, OSIISO_TASK_STATUS_FAILED, value, error, error->message);
 }
 
 /* Cancels one live task wherever it is. */
@@ -729,8 +734,13 @@ _osiiso_queue_attempt_done_locked (OsiisoQueue       *self,
                      context->has_value ? &context->value : NULL, NULL, NULL);
       context->has_value = FALSE;
     }
+  else if (context->has_value && context->value_on_failure)
+    {
+      attempt_failed_locked (self, task, error, &context->value);
+      context->has_value = FALSE;   /* taken, or unset on a retry */
+    }
   else
-    attempt_failed_locked (self, task, error);
+    attempt_failed_locked (self, task, error, NULL);   /* the context unsets its value */
 }
 
 /* Timeout policy: the attempt's deadline passed. */
@@ -745,7 +755,7 @@ attempt_timed_out_locked (OsiisoQueue *self,
                        _("task “%s” exceeded its %gs timeout"), name,
                        task->options->timeout);
   interrupt_attempt_locked (self, task);
-  attempt_failed_locked (self, task, error);
+  attempt_failed_locked (self, task, error, NULL);
 }
 
 /* ------------------------------------------------------------------------

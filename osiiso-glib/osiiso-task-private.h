@@ -58,6 +58,7 @@ struct _OsiisoTaskContext
   guint              attempt;
   guint              abandoned : 1;  /* ended by the core while still running (lock) */
   guint              has_value : 1;
+  guint              value_on_failure : 1;  /* a failure keeps the value (command results) */
   OsiisoTask        *task;           /* owned */
   OsiisoQueue       *queue;          /* asynchronous attempts: owned until completed; atomic */
   GCancellable      *cancellable;    /* created on first use; atomic pointer */

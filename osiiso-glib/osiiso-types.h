@@ -134,6 +134,8 @@ typedef enum /*< flags >*/ {
  * @OSIISO_ERROR_WORKER: a worker process died, could not start, or its
  *   initializer failed
  * @OSIISO_ERROR_UNKNOWN_FUNCTION: a worker has no function of that name
+ * @OSIISO_ERROR_COMMAND: a command task could not start, or exited with a
+ *   non-zero status or by a signal
  *
  * Error codes in the %OSIISO_ERROR domain. More codes may be added later.
  */
@@ -149,6 +151,7 @@ typedef enum {
   OSIISO_ERROR_PROTOCOL,
   OSIISO_ERROR_WORKER,
   OSIISO_ERROR_UNKNOWN_FUNCTION,
+  OSIISO_ERROR_COMMAND,
 } OsiisoError;
 
 OSIISO_AVAILABLE_IN_ALL

@@ -1,0 +1,47 @@
+/* osiiso-command-private.h: running one command line for a command task
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#pragma once
+
+#include "osiiso-glib.h"
+
+G_BEGIN_DECLS
+
+typedef struct
+{
+  char   **argv;
+  GBytes  *input;    /* nullable: stdin is /dev/null */
+  char    *cwd;      /* nullable */
+  char   **envp;     /* nullable: the parent's environment */
+} OsiisoCommandSpec;
+
+void _osiiso_command_spec_free (OsiisoCommandSpec *spec);
+
+typedef struct _OsiisoCommand OsiisoCommand;
+
+/* Called on the owner context when the command's attempt is over, just
+ * before its context is completed. */
+typedef void (*OsiisoCommandDone) (OsiisoCommand *command,
+                                   gpointer       user_data);
+
+/* Starts @spec for the attempt of @context, which it completes (its
+ * operation reference and queue reference included) when the command
+ * ends: with an OsiisoCommandResult value, or an error that also carries
+ * the result. Returns NULL with @error if the command could not start;
+ * @context is then untouched. */
+OsiisoCommand *_osiiso_command_start (const OsiisoCommandSpec  *spec,
+                                      OsiisoTaskContext        *context,
+                                      GMainContext             *main_context,
+                                      gsize                     output_limit,
+                                      gdouble                   kill_grace,
+                                      OsiisoCommandDone         done,
+                                      gpointer                  done_data,
+                                      GError                  **error);
+/* The attempt ended in the queue: terminate the command's process group
+ * (SIGTERM, SIGKILL after the grace period). It still completes its
+ * context, late, and calls no done callback. */
+void           _osiiso_command_kill  (OsiisoCommand           *command);
+
+G_END_DECLS

@@ -1,0 +1,320 @@
+/* test-command.c: command tasks on the process queue
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-util.h"
+
+#include <errno.h>
+#include <glib/gstdio.h>
+#include <poll.h>
+#include <signal.h>
+#include <stdlib.h>
+#include <sys/syscall.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+static OsiisoQueue *
+command_queue_new (guint workers)
+{
+  /* No worker processes are needed for command tasks. */
+  const char *argv[] = { "false", NULL };
+
+  return OSIISO_QUEUE (osiiso_process_queue_new (argv, workers));
+}
+
+static OsiisoTaskHandle *
+command (OsiisoQueue       *queue,
+         const char        *shell,
+         GBytes            *input,
+         const char        *cwd,
+         OsiisoTaskOptions *options)
+{
+  const char *argv[] = { "sh", "-c", shell, NULL };
+  GError *error = NULL;
+  OsiisoTaskHandle *handle = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), argv,
+                                                                  input, cwd, NULL, options, &error);
+
+  g_assert_no_error (error);
+  return handle;
+}
+
+static OsiisoRunSummary *
+run_ok (OsiisoQueue *queue)
+{
+  GError *error = NULL;
+  OsiisoRunSummary *summary = osiiso_queue_run (queue, NULL, &error);
+
+  g_assert_no_error (error);
+  return summary;
+}
+
+/* The command result of a finished task, failed or not. */
+static OsiisoCommandResult *
+command_result (OsiisoTaskHandle *handle)
+{
+  OsiisoTaskResult *result = osiiso_task_handle_get_result (handle);
+  const GValue *value;
+
+  g_assert_nonnull (result);
+  value = osiiso_task_result_get_value (result);
+  g_assert_nonnull (value);
+  g_assert_true (G_VALUE_HOLDS (value, OSIISO_TYPE_COMMAND_RESULT));
+  return g_value_get_boxed (value);
+}
+
+static gboolean
+bytes_equal_str (GBytes *bytes, const char *str)
+{
+  gsize size;
+  const char *data = g_bytes_get_data (bytes, &size);
+
+  return size == strlen (str) && memcmp (data, str, size) == 0;
+}
+
+static void
+test_exit_codes_and_signals (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (2);
+  g_autoptr(OsiisoTaskHandle) ok = NULL;
+  g_autoptr(OsiisoTaskHandle) three = NULL;
+  g_autoptr(OsiisoTaskHandle) killed = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  const GError *error;
+
+  ok = command (queue, "echo out; echo err >&2", NULL, NULL, NULL);
+  three = command (queue, "echo 'bad thing happened' >&2; exit 3", NULL, NULL, NULL);
+  killed = command (queue, "kill -TERM $$", NULL, NULL, NULL);
+  summary = run_ok (queue);
+
+  g_assert_cmpint (osiiso_task_handle_get_status (ok), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+  g_assert_true (osiiso_command_result_get_success (command_result (ok)));
+  g_assert_true (bytes_equal_str (osiiso_command_result_get_stdout (command_result (ok)), "out\n"));
+  g_assert_true (bytes_equal_str (osiiso_command_result_get_stderr (command_result (ok)), "err\n"));
+  g_assert_cmpfloat (osiiso_command_result_get_duration (command_result (ok)), >, 0);
+
+  /* A non-zero exit fails the task; the message has the status and the end
+   * of stderr, and the result still carries the output. */
+  error = osiiso_task_result_get_error (osiiso_task_handle_get_result (three));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
+  g_assert_nonnull (strstr (error->message, "exit status 3"));
+  g_assert_nonnull (strstr (error->message, "bad thing happened"));
+  g_assert_cmpint (osiiso_command_result_get_exit_status (command_result (three)), ==, 3);
+
+  error = osiiso_task_result_get_error (osiiso_task_handle_get_result (killed));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
+  g_assert_cmpint (osiiso_command_result_get_term_signal (command_result (killed)), ==, SIGTERM);
+  g_assert_cmpint (osiiso_command_result_get_exit_status (command_result (killed)), ==, -1);
+}
+
+static void
+test_large_output_stdin_cwd_env (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (2);
+  g_autoptr(OsiisoTaskHandle) big = NULL;
+  g_autoptr(OsiisoTaskHandle) capped = NULL;
+  g_autoptr(OsiisoTaskHandle) input = NULL;
+  g_autoptr(OsiisoTaskHandle) cwd = NULL;
+  g_autoptr(OsiisoTaskHandle) env = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GBytes) data = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *text = g_strnfill (300000, 'x');
+  const char *argv[] = { "sh", "-c", "printf %s \"$OSIISO_TEST_VALUE\"", NULL };
+  const char *envp[] = { "OSIISO_TEST_VALUE=from-env", NULL };
+  g_autoptr(GError) error = NULL;
+
+  /* Far more than a pipe buffer on both streams at once: no deadlock. */
+  big = command (queue, "head -c 1000000 /dev/zero; head -c 500000 /dev/zero >&2", NULL, NULL, NULL);
+  data = g_bytes_new (text, strlen (text));
+  input = command (queue, "wc -c", data, NULL, NULL);
+  cwd = command (queue, "pwd", NULL, dir, NULL);
+  env = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), argv, NULL, NULL, envp, NULL, &error);
+  g_assert_no_error (error);
+  summary = run_ok (queue);
+
+  g_assert_cmpuint (g_bytes_get_size (osiiso_command_result_get_stdout (command_result (big))), ==, 1000000);
+  g_assert_cmpuint (g_bytes_get_size (osiiso_command_result_get_stderr (command_result (big))), ==, 500000);
+  g_assert_false (osiiso_command_result_get_stdout_truncated (command_result (big)));
+  g_assert_cmpint (atoi (g_bytes_get_data (osiiso_command_result_get_stdout (command_result (input)), NULL)), ==, 300000);
+  {
+    g_autofree char *expected = g_strdup_printf ("%s\n", dir);
+
+    g_assert_true (bytes_equal_str (osiiso_command_result_get_stdout (command_result (cwd)), expected));
+  }
+  g_assert_true (bytes_equal_str (osiiso_command_result_get_stdout (command_result (env)), "from-env"));
+  g_rmdir (dir);
+
+  /* With a cap, the rest is read and dropped. */
+  {
+    g_autoptr(OsiisoQueue) small = g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "worker-argv", (const char * const[]) { "false", NULL },
+                                                 "output-limit", (guint64) 1000, NULL);
+    g_autoptr(OsiisoRunSummary) summary2 = NULL;
+
+    capped = command (small, "head -c 1000000 /dev/zero", NULL, NULL, NULL);
+    summary2 = run_ok (small);
+    g_assert_cmpuint (g_bytes_get_size (osiiso_command_result_get_stdout (command_result (capped))), ==, 1000);
+    g_assert_true (osiiso_command_result_get_stdout_truncated (command_result (capped)));
+    g_assert_true (osiiso_command_result_get_success (command_result (capped)));
+  }
+}
+
+static gboolean
+wait_process_gone (pid_t pid, gdouble timeout)
+{
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  int ret;
+
+  if (fd < 0 && errno == ENOSYS)
+    {
+      /* valgrind 3.19 does not know pidfd_open(): fall back to probing. */
+      gint64 deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
+
+      while (kill (pid, 0) == 0 && g_get_monotonic_time () < deadline)
+        g_usleep (10000);
+      return kill (pid, 0) != 0;
+    }
+  if (fd < 0)
+    return errno == ESRCH;
+  ret = poll (&pfd, 1, (int) (timeout * 1000));
+  close (fd);
+  return ret == 1;
+}
+
+static void
+test_timeout_kills_tree (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  g_autoptr(OsiisoTaskOptions) options = options_new ("timeout", 0.5, NULL);
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "grandchild", NULL);
+  g_autofree char *shell = g_strdup_printf ("sleep 30 & echo $! > %s.tmp && mv %s.tmp %s; wait",
+                                            pid_file, pid_file, pid_file);
+  g_autofree char *contents = NULL;
+
+  handle = command (queue, shell, NULL, NULL, options);
+  summary = run_ok (queue);
+  g_assert_error (osiiso_task_result_get_error (osiiso_task_handle_get_result (handle)),
+                  OSIISO_ERROR, OSIISO_ERROR_TIMEOUT);
+  g_assert_true (g_file_get_contents (pid_file, &contents, NULL, NULL));
+  /* No grandchild survives. */
+  g_assert_true (wait_process_gone (atoi (contents), 10));
+  g_unlink (pid_file);
+  g_rmdir (dir);
+}
+
+static void
+test_cancel_running_and_queued (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  g_autoptr(OsiisoTaskHandle) running = NULL;
+  g_autoptr(OsiisoTaskHandle) queued = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_true (osiiso_queue_start (queue, &error));
+  running = command (queue, "sleep 30", NULL, NULL, NULL);
+  queued = command (queue, "true", NULL, NULL, NULL);
+  while (osiiso_task_handle_get_status (running) != OSIISO_TASK_STATUS_RUNNING)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_true (osiiso_task_handle_cancel (queued));
+  g_assert_true (osiiso_task_handle_cancel (running));
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_cancelled (summary), ==, 2);
+}
+
+static void
+test_retries_of_flaky_command (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  g_autoptr(OsiisoTaskOptions) options = options_new ("retries", 3, NULL);
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *count = g_build_filename (dir, "count", NULL);
+  /* Fails twice, then succeeds: the count lives in a file. */
+  g_autofree char *shell = g_strdup_printf ("echo x >> %s; test $(wc -l < %s) -ge 3", count, count);
+
+  handle = command (queue, shell, NULL, NULL, options);
+  summary = run_ok (queue);
+  g_assert_cmpint (osiiso_task_handle_get_status (handle), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+  g_assert_cmpuint (osiiso_task_handle_get_attempts (handle), ==, 3);
+  g_unlink (count);
+  g_rmdir (dir);
+}
+
+static void
+test_cannot_start (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  const char *missing[] = { "/nonexistent/program", NULL };
+  const char *argv[] = { "true", NULL };
+  g_autoptr(OsiisoTaskHandle) no_program = NULL;
+  g_autoptr(OsiisoTaskHandle) no_cwd = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  const GError *e;
+
+  no_program = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), missing, NULL, NULL, NULL, NULL, &error);
+  no_cwd = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), argv, NULL, "/nonexistent/dir",
+                                                NULL, NULL, &error);
+  g_assert_no_error (error);
+  summary = run_ok (queue);
+  e = osiiso_task_result_get_error (osiiso_task_handle_get_result (no_program));
+  g_assert_error (e, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
+  g_assert_nonnull (strstr (e->message, "/nonexistent/program"));
+  e = osiiso_task_result_get_error (osiiso_task_handle_get_result (no_cwd));
+  g_assert_error (e, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
+}
+
+static guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
+}
+
+static void
+test_no_zombie_no_fd_leak (void)
+{
+  guint before = count_fds ();
+
+  {
+    g_autoptr(OsiisoQueue) queue = command_queue_new (2);
+    g_autoptr(OsiisoRunSummary) summary = NULL;
+
+    for (guint i = 0; i < 20; i++)
+      g_object_unref (command (queue, "echo hi", NULL, NULL, NULL));
+    summary = run_ok (queue);
+    g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 20);
+  }
+  /* Every child was reaped (waitpid finds none), every pipe closed. */
+  g_assert_cmpint (waitpid (-1, NULL, WNOHANG), ==, -1);
+  g_assert_cmpint (errno, ==, ECHILD);
+  while (count_fds () > before)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_cmpuint (count_fds (), <=, before);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/command/exit-codes-and-signals", test_exit_codes_and_signals);
+  g_test_add_func ("/command/output-stdin-cwd-env", test_large_output_stdin_cwd_env);
+  g_test_add_func ("/command/timeout-kills-tree", test_timeout_kills_tree);
+  g_test_add_func ("/command/cancel-running-and-queued", test_cancel_running_and_queued);
+  g_test_add_func ("/command/retries", test_retries_of_flaky_command);
+  g_test_add_func ("/command/cannot-start", test_cannot_start);
+  g_test_add_func ("/command/no-zombie-no-fd-leak", test_no_zombie_no_fd_leak);
+
+  return g_test_run ();
+}
