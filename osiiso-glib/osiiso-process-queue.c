@@ -64,6 +64,10 @@
  * - Shutdown closes the workers' input, and they exit; dropping the queue
  *   kills them.
  *
+ * A process queue also runs one-shot command lines
+ * (osiiso_process_queue_submit_command()), each in its own process group
+ * with its output captured; those need no worker process.
+ *
  * Every policy (ordering, retries, timeouts, rate limits, fail-first,
  * must-complete, the exit policy) is the queue's, as on the other
  * backends.
