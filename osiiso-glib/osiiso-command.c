@@ -8,7 +8,8 @@
 #include "osiiso-i18n-private.h"
 
 #include <gio/gunixinputstream.h>
-#include <gio/gunixoutputstream.h>
+#include <errno.h>
+#include <sys/socket.h>
 #include <signal.h>
 #include <stdlib.h>
 #include <sys/wait.h>
@@ -411,15 +412,26 @@ exited_cb (GPid     pid,
   step_done (command);
 }
 
+typedef struct
+{
+  GSocketConnection *connection;   /* kept until written: disposing closes it */
+  GBytes            *input;
+} Feed;
+
 static void
 input_written_cb (GObject      *source,
                   GAsyncResult *result,
                   gpointer      data)
 {
-  /* A command that does not read all its input is no error. */
+  Feed *feed = data;
+
+  /* A command that does not read all its input is no error; closing the
+   * socket ends the command's input. */
   g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_output_stream_close (G_OUTPUT_STREAM (source), NULL, NULL);
-  g_bytes_unref (data);
+  g_io_stream_close (G_IO_STREAM (feed->connection), NULL, NULL);
+  g_object_unref (feed->connection);
+  g_bytes_unref (feed->input);
+  g_free (feed);
 }
 
 static void
@@ -443,21 +455,39 @@ _osiiso_command_start (const OsiisoCommandSpec  *spec,
   OsiisoCommand *command;
   GSource *watch;
   GPid pid;
-  gint in_fd = -1, out_fd = -1, err_fd = -1;
+  gint out_fd = -1, err_fd = -1;
+  int in_fds[2] = { -1, -1 };
+  gboolean spawned;
+
+  /* Input goes through a socket, not a pipe: writes use MSG_NOSIGNAL, so a
+   * command that does not read all its input never raises SIGPIPE in (and
+   * kills) the host program. */
+  if (spec->input != NULL && socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in_fds) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_COMMAND, _("could not start command “%s”: %s"),
+                   spec->argv[0], g_strerror (saved));
+      return NULL;
+    }
 
   /* g_spawn, not GSubprocess: the pid stays ours until our child watch
    * reaps it, so the process group is known without a race even for a
    * command that exits at once. The child setup makes its own group. */
-  if (!g_spawn_async_with_pipes_and_fds (spec->cwd, (const char * const *) spec->argv,
-                                         (const char * const *) spec->envp,
-                                         G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD
-                                         | G_SPAWN_CLOEXEC_PIPES
-                                         | (spec->input == NULL ? G_SPAWN_STDIN_FROM_DEV_NULL : 0),
-                                         command_child_setup, NULL,
-                                         -1, -1, -1, NULL, NULL, 0,
-                                         &pid, spec->input != NULL ? &in_fd : NULL, &out_fd, &err_fd,
-                                         &local_error))
+  spawned = g_spawn_async_with_pipes_and_fds (spec->cwd, (const char * const *) spec->argv,
+                                              (const char * const *) spec->envp,
+                                              G_SPAWN_SEARCH_PATH | G_SPAWN_DO_NOT_REAP_CHILD
+                                              | G_SPAWN_CLOEXEC_PIPES
+                                              | (spec->input == NULL ? G_SPAWN_STDIN_FROM_DEV_NULL : 0),
+                                              command_child_setup, NULL,
+                                              in_fds[1], -1, -1, NULL, NULL, 0,
+                                              &pid, NULL, &out_fd, &err_fd, &local_error);
+  if (in_fds[1] >= 0)
+    close (in_fds[1]);   /* the child's end */
+  if (!spawned)
     {
+      if (in_fds[0] >= 0)
+        close (in_fds[0]);
       g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_COMMAND,
                    _("could not start command “%s”: %s"), spec->argv[0], local_error->message);
       return NULL;
@@ -482,13 +512,23 @@ _osiiso_command_start (const OsiisoCommandSpec  *spec,
 
   if (spec->input != NULL)
     {
-      g_autoptr(GOutputStream) input = g_unix_output_stream_new (in_fd, TRUE);
+      g_autoptr(GSocket) socket = g_socket_new_from_fd (in_fds[0], NULL);
 
-      g_main_context_push_thread_default (main_context);
-      g_output_stream_write_all_async (input, g_bytes_get_data (spec->input, NULL),
-                                       g_bytes_get_size (spec->input), G_PRIORITY_DEFAULT,
-                                       NULL, input_written_cb, g_bytes_ref (spec->input));
-      g_main_context_pop_thread_default (main_context);
+      if (socket != NULL)
+        {
+          Feed *feed = g_new0 (Feed, 1);
+
+          feed->connection = g_socket_connection_factory_create_connection (socket);
+          feed->input = g_bytes_ref (spec->input);
+          g_main_context_push_thread_default (main_context);
+          g_output_stream_write_all_async (g_io_stream_get_output_stream (G_IO_STREAM (feed->connection)),
+                                           g_bytes_get_data (spec->input, NULL),
+                                           g_bytes_get_size (spec->input), G_PRIORITY_DEFAULT,
+                                           NULL, input_written_cb, feed);
+          g_main_context_pop_thread_default (main_context);
+        }
+      else
+        close (in_fds[0]);   /* the command sees an empty input */
     }
 
   watch = g_child_watch_source_new (pid);

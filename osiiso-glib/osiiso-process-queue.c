@@ -12,6 +12,7 @@
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
+#include <sys/socket.h>
 #include <unistd.h>
 
 /**
@@ -89,7 +90,8 @@ typedef struct
 typedef struct
 {
   GSubprocess       *process;       /* the current worker, or NULL */
-  GOutputStream     *input;         /* its stdin */
+  GIOStream         *connection;    /* our end of its stdin socket */
+  GOutputStream     *input;         /* the connection's output */
   GInputStream      *output;        /* its stdout */
   GCancellable      *io;            /* cancels this worker's pending I/O */
   gint               pgid;
@@ -308,6 +310,7 @@ discard_worker (OsiisoProcessQueue *self,
     g_cancellable_cancel (slot->io);
   g_clear_object (&slot->io);
   g_clear_object (&slot->input);
+  g_clear_object (&slot->connection);
   g_clear_object (&slot->output);
   g_clear_object (&slot->process);
   slot->pgid = 0;
@@ -618,7 +621,29 @@ spawn_worker (OsiisoProcessQueue  *self,
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   const char *identifier;
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDIN_PIPE | G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  int fds[2];
+  g_autoptr(GSocket) socket = NULL;
+
+  /* The worker's stdin is a socket, not a pipe: writes to it use
+   * MSG_NOSIGNAL, so a worker that died never raises SIGPIPE in (and
+   * kills) the host program. */
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+    {
+      int saved = errno;
+
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s", g_strerror (saved));
+      return FALSE;
+    }
+  socket = g_socket_new_from_fd (fds[0], error);
+  if (socket == NULL)
+    {
+      close (fds[0]);
+      close (fds[1]);
+      return FALSE;
+    }
+
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
+  g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   slot->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) self->worker_argv, error);
   if (slot->process == NULL)
@@ -626,7 +651,8 @@ spawn_worker (OsiisoProcessQueue  *self,
 
   identifier = g_subprocess_get_identifier (slot->process);
   slot->pgid = identifier != NULL ? atoi (identifier) : 0;
-  slot->input = g_object_ref (g_subprocess_get_stdin_pipe (slot->process));
+  slot->connection = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
+  slot->input = g_object_ref (g_io_stream_get_output_stream (slot->connection));
   slot->output = g_object_ref (g_subprocess_get_stdout_pipe (slot->process));
   slot->io = g_cancellable_new ();
   slot->ready = FALSE;
@@ -826,7 +852,7 @@ process_stop (OsiisoQueue *queue)
 
       if (slot->process == NULL)
         continue;
-      g_output_stream_close (slot->input, NULL, NULL);
+      g_io_stream_close (slot->connection, NULL, NULL);
       if (self->kill_grace > 0 && slot->pgid > 0)
         add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
       /* Let go of it: the wait still reaps it. */
@@ -836,6 +862,7 @@ process_stop (OsiisoQueue *queue)
       g_clear_error (&slot->exit_error);
       g_clear_object (&slot->io);
       g_clear_object (&slot->input);
+      g_clear_object (&slot->connection);
       g_clear_object (&slot->output);
       g_clear_object (&slot->process);
       slot->pgid = 0;
@@ -1027,6 +1054,21 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
   call = g_new0 (Call, 1);
   call->function = g_strdup (function);
   call->argument = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
+
+  {
+    g_autoptr(GVariant) request = _osiiso_protocol_request_new (0, function, call->argument);
+
+    /* A request the worker would refuse is refused here, before it can
+     * cost a worker. */
+    if (g_variant_get_size (request) > OSIISO_PROTOCOL_MAX_FRAME)
+      {
+        g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                     _("the request is too large (%zu bytes, the limit is %u)"),
+                     g_variant_get_size (request), OSIISO_PROTOCOL_MAX_FRAME);
+        call_free (call);
+        return NULL;
+      }
+  }
 
   return osiiso_queue_submit (OSIISO_QUEUE (self), call_marker, call, call_free, options, error);
 }
