@@ -13,6 +13,7 @@
 #include <string.h>
 #include <sys/prctl.h>
 #include <sys/socket.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 /**
@@ -662,6 +663,20 @@ spawn_worker (OsiisoProcessQueue  *self,
   return TRUE;
 }
 
+/* Whether the slot's worker has exited, reaped or not. */
+static gboolean
+worker_gone (Slot *slot)
+{
+  siginfo_t info = { 0 };
+
+  if (g_subprocess_get_identifier (slot->process) == NULL || slot->pgid <= 0)
+    return TRUE;
+  /* Peek without reaping: GLib's child watch reaps it. */
+  if (waitid (P_PID, slot->pgid, &info, WEXITED | WNOHANG | WNOWAIT) < 0)
+    return errno == ECHILD;
+  return info.si_pid == slot->pgid;
+}
+
 static void
 request_written_cb (GObject      *source,
                     GAsyncResult *result,
@@ -701,6 +716,14 @@ start_attempt (OsiisoProcessQueue *self,
                                                _("a process queue runs only tasks submitted with "
                                                  "osiiso_process_queue_submit_call()")));
       return;
+    }
+
+  if (slot->process != NULL && worker_gone (slot))
+    {
+      /* The idle worker died and its death has not been seen yet: this
+       * request never reached it, so it goes to a new worker instead of
+       * being charged with that death. */
+      discard_worker (self, slot, TRUE);
     }
 
   if (slot->process == NULL)

@@ -695,7 +695,6 @@ class KnownBugTests(unittest.TestCase):
     # an attempt: it fails with OSIISO_ERROR_WORKER naming a death that
     # happened before the task was sent, although its request never
     # reached any worker.
-    @unittest.expectedFailure
     def test_idle_worker_death_does_not_fail_the_next_task(self):
         q = Osiiso.ProcessQueue.new(self.KIND.argv(), 1)
         h = q.submit_call('pid', None, None)
