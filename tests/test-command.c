@@ -39,16 +39,6 @@ command (OsiisoQueue       *queue,
   return handle;
 }
 
-static OsiisoRunSummary *
-run_ok (OsiisoQueue *queue)
-{
-  GError *error = NULL;
-  OsiisoRunSummary *summary = osiiso_queue_run (queue, NULL, &error);
-
-  g_assert_no_error (error);
-  return summary;
-}
-
 /* The command result of a finished task, failed or not. */
 static OsiisoCommandResult *
 command_result (OsiisoTaskHandle *handle)
@@ -159,29 +149,6 @@ test_large_output_stdin_cwd_env (void)
   }
 }
 
-static gboolean
-wait_process_gone (pid_t pid, gdouble timeout)
-{
-  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
-  struct pollfd pfd = { fd, POLLIN, 0 };
-  int ret;
-
-  if (fd < 0 && errno == ENOSYS)
-    {
-      /* valgrind 3.19 does not know pidfd_open(): fall back to probing. */
-      gint64 deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
-
-      while (kill (pid, 0) == 0 && g_get_monotonic_time () < deadline)
-        g_usleep (10000);
-      return kill (pid, 0) != 0;
-    }
-  if (fd < 0)
-    return errno == ESRCH;
-  ret = poll (&pfd, 1, (int) (timeout * 1000));
-  close (fd);
-  return ret == 1;
-}
-
 static void
 test_timeout_kills_tree (void)
 {
@@ -268,17 +235,6 @@ test_cannot_start (void)
   g_assert_nonnull (strstr (e->message, "/nonexistent/program"));
   e = osiiso_task_result_get_error (osiiso_task_handle_get_result (no_cwd));
   g_assert_error (e, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
-}
-
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
 }
 
 static void

@@ -42,16 +42,6 @@ call (OsiisoQueue       *queue,
   return handle;
 }
 
-static OsiisoRunSummary *
-run_ok (OsiisoQueue *queue)
-{
-  GError *error = NULL;
-  OsiisoRunSummary *summary = osiiso_queue_run (queue, NULL, &error);
-
-  g_assert_no_error (error);
-  return summary;
-}
-
 static GVariant *
 value_of (OsiisoTaskHandle *handle)
 {
@@ -70,45 +60,6 @@ error_of (OsiisoTaskHandle *handle)
   g_assert_nonnull (result);
   g_assert_cmpint (osiiso_task_result_get_status (result), ==, OSIISO_TASK_STATUS_FAILED);
   return osiiso_task_result_get_error (result);
-}
-
-/* Waits for a process that is not our child to end, without sleeping:
- * a pidfd becomes readable when it exits. */
-static gboolean
-wait_process_gone (pid_t   pid,
-                   gdouble timeout)
-{
-  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
-  struct pollfd pfd;
-  int ret;
-
-  if (fd < 0 && errno == ENOSYS)
-    {
-      /* valgrind 3.19 does not know pidfd_open(): fall back to probing. */
-      gint64 deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
-
-      while (kill (pid, 0) == 0 && g_get_monotonic_time () < deadline)
-        g_usleep (10000);
-      return kill (pid, 0) != 0;
-    }
-  if (fd < 0)
-    return errno == ESRCH;
-  pfd.fd = fd;
-  pfd.events = POLLIN;
-  ret = poll (&pfd, 1, (int) (timeout * 1000));
-  close (fd);
-  return ret == 1;
-}
-
-static guint
-count_fds (void)
-{
-  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
-  guint n = 0;
-
-  while (g_dir_read_name (dir) != NULL)
-    n++;
-  return n;
 }
 
 /* Children of this process that are zombies. */

@@ -20,17 +20,6 @@ queue_new (const char *first_property,
   return queue;
 }
 
-static OsiisoRunSummary *
-run_ok (OsiisoQueue *queue)
-{
-  GError *error = NULL;
-  OsiisoRunSummary *summary = osiiso_queue_run (queue, NULL, &error);
-
-  g_assert_no_error (error);
-  g_assert_nonnull (summary);
-  return summary;
-}
-
 /* ---- ordering -------------------------------------------------------- */
 
 typedef struct

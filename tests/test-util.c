@@ -5,6 +5,12 @@
 
 #include "test-util.h"
 
+#include <errno.h>
+#include <poll.h>
+#include <signal.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
 void
 gate_init (Gate *gate)
 {
@@ -159,4 +165,50 @@ find_result (OsiisoRunSummary *summary,
       return results[i];
   g_error ("no result named %s in the summary", name);
   return NULL;
+}
+
+OsiisoRunSummary *
+run_ok (OsiisoQueue *queue)
+{
+  GError *error = NULL;
+  OsiisoRunSummary *summary = osiiso_queue_run (queue, NULL, &error);
+
+  g_assert_no_error (error);
+  g_assert_nonnull (summary);
+  return summary;
+}
+
+gboolean
+wait_process_gone (int     pid,
+                   gdouble timeout)
+{
+  int fd = (int) syscall (SYS_pidfd_open, pid, 0);
+  struct pollfd pfd = { fd, POLLIN, 0 };
+  int ret;
+
+  if (fd < 0 && errno == ENOSYS)
+    {
+      /* valgrind 3.19 does not know pidfd_open(): fall back to probing. */
+      gint64 deadline = g_get_monotonic_time () + (gint64) (timeout * G_USEC_PER_SEC);
+
+      while (kill (pid, 0) == 0 && g_get_monotonic_time () < deadline)
+        g_usleep (10000);
+      return kill (pid, 0) != 0;
+    }
+  if (fd < 0)
+    return errno == ESRCH;
+  ret = poll (&pfd, 1, (int) (timeout * 1000));
+  close (fd);
+  return ret == 1;
+}
+
+guint
+count_fds (void)
+{
+  g_autoptr(GDir) dir = g_dir_open ("/proc/self/fd", 0, NULL);
+  guint n = 0;
+
+  while (g_dir_read_name (dir) != NULL)
+    n++;
+  return n;
 }

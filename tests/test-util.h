@@ -51,6 +51,17 @@ gboolean task_wait_gate     (OsiisoTaskContext *ctx, gpointer data, GError **err
 /* data: a GINT_TO_POINTER of milliseconds */
 gboolean task_sleep_ms      (OsiisoTaskContext *ctx, gpointer data, GError **error);
 
+/* Runs @queue with its own settings; fails the test on an error. */
+OsiisoRunSummary *run_ok (OsiisoQueue *queue);
+
+/* Waits for a process that need not be our child to end (a pidfd, or
+ * probing where the pidfd is unavailable, e.g. under valgrind). */
+gboolean wait_process_gone (int     pid,
+                            gdouble timeout);
+
+/* The number of open file descriptors of this process. */
+guint    count_fds          (void);
+
 OsiisoTaskResult *find_result (OsiisoRunSummary *summary,
                                const char       *name);
 
