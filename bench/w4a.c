@@ -36,6 +36,11 @@
  *   >= 2.34); a child watch from g_child_watch_source_new on the loop's
  *   context; both pipes read to end of file with GUnixInputStream async
  *   reads. The same observable guarantees as gsubprocess-pgroup.
+ * - osiiso-command: what osiiso-glib ships, command tasks: a commands-only
+ *   OsiisoProcessQueue with 2 workers, N osiiso_process_queue_submit_command
+ *   of /bin/true with cwd "/", and osiiso_queue_run, timed from the
+ *   queue's creation to the end of the run; every policy of the queue is
+ *   on the path. The goal (issue 5): at most 1.0× gsubprocess-pgroup.
  * - xargs-P2: one `xargs -P2 -n1 /bin/true` fed N lines on stdin, timed as
  *   a whole command (spawn of xargs to its exit).
  * - gnu-parallel: one `parallel --will-cite -j2 /bin/true ::: 1 .. N`,
@@ -82,6 +87,7 @@
 
 #define _GNU_SOURCE   /* pipe2, F_DUPFD_CLOEXEC, posix_spawn_file_actions_add*_np */
 
+#include <osiiso-glib/osiiso-glib.h>
 #include <gio/gio.h>
 #include <gio/gunixinputstream.h>
 #include <glib/gstdio.h>
@@ -719,6 +725,63 @@ find_gnu_parallel (void)
 }
 
 /* ------------------------------------------------------------------------
+ * Command tasks through an OsiisoProcessQueue
+ * --------------------------------------------------------------------- */
+
+/* Runs n command tasks of argv on a fresh commands-only queue with
+ * N_IN_FLIGHT workers, from the queue's creation to the end of its run;
+ * checks that each exited 0. Returns the nanoseconds and, for n == 1, the
+ * command's result in *only. */
+static gint64
+osiiso_command_run (const char * const   *argv,
+                    guint                 n_tasks,
+                    OsiisoCommandResult **only)
+{
+  g_autoptr(OsiisoProcessQueue) queue = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  OsiisoTaskResult **results;
+  guint n_results;
+  gint64 start, end;
+
+  start = now_ns ();
+  queue = osiiso_process_queue_new (NULL, N_IN_FLIGHT);
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      OsiisoTaskHandle *handle = osiiso_process_queue_submit_command (queue, argv, NULL, "/", NULL,
+                                                                      NULL, &error);
+
+      if (handle == NULL)
+        g_error ("osiiso-command: %s", error->message);
+      g_object_unref (handle);
+    }
+  summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
+  end = now_ns ();
+
+  if (summary == NULL)
+    g_error ("osiiso-command: %s", error->message);
+  results = osiiso_run_summary_get_results (summary, &n_results);
+  if (n_results != n_tasks || osiiso_run_summary_get_succeeded (summary) != n_tasks)
+    g_error ("osiiso-command: %u of %u tasks succeeded", osiiso_run_summary_get_succeeded (summary), n_tasks);
+  for (guint i = 0; i < n_results; i++)
+    {
+      OsiisoCommandResult *result = g_value_get_boxed (osiiso_task_result_get_value (results[i]));
+
+      if (osiiso_command_result_get_exit_status (result) != 0)
+        g_error ("osiiso-command: a command exited %d", osiiso_command_result_get_exit_status (result));
+      if (only != NULL)
+        *only = osiiso_command_result_ref (result);
+    }
+  return end - start;
+}
+
+static gint64
+run_osiiso_command (guint n_tasks)
+{
+  return osiiso_command_run (true_argv, n_tasks, NULL);
+}
+
+/* ------------------------------------------------------------------------
  * Cases
  * --------------------------------------------------------------------- */
 
@@ -763,7 +826,9 @@ static const Case cases[] = {
     "diagnostic: same launcher, wait_async only (pipes unread)" },
   { "posix-spawn-pgroup",      run_posix_spawn_pgroup,      FALSE,
     "posix_spawn SETPGROUP + chdir + closefrom(3) + child watch + GIO reads (all guarantees)" },
-  { "xargs-P2",                run_xargs_p2,                FALSE,
+  { "osiiso-command",          run_osiiso_command,          FALSE,
+    "osiiso_process_queue_submit_command x N on 2 workers + run (all guarantees)" },
+  { "xargs-P2",                run_xargs_p2,                TRUE,
     "xargs -P2 -n1 /bin/true, whole command" },
   { "gnu-parallel",            run_gnu_parallel,            FALSE,
     "parallel -j2 /bin/true ::: 1..N, whole command" },
@@ -866,6 +931,20 @@ verify (guint n_tasks)
       printf ("  %-24s %s (leak probes: fds %d, %d, %d open without O_CLOEXEC)\n",
               cases[c].name, summary, leaky_fd, leaky_pipe[0], leaky_pipe[1]);
     }
+
+  /* Command tasks: the same script through the queue. */
+  for (guint c = 0; c < N_CASES; c++)
+    if (case_enabled[c] && g_str_equal (cases[c].name, "osiiso-command"))
+      {
+        g_autoptr(OsiisoCommandResult) result = NULL;
+        g_autofree char *summary = NULL;
+
+        osiiso_command_run (verify_argv, 1, &result);
+        summary = check_verify_output (cases[c].name, 0, osiiso_command_result_get_stdout (result),
+                                       osiiso_command_result_get_stderr (result));
+        printf ("  %-24s %s (leak probes: fds %d, %d, %d open without O_CLOEXEC)\n",
+                cases[c].name, summary, leaky_fd, leaky_pipe[0], leaky_pipe[1]);
+      }
 
   close (leaky_fd);
   close (leaky_pipe[0]);

@@ -21,9 +21,11 @@ void _osiiso_command_spec_free (OsiisoCommandSpec *spec);
 
 typedef struct _OsiisoCommand OsiisoCommand;
 
-/* Called on the owner context when the command's attempt is over, just
- * before its context is completed. */
+/* Called on the owner context when the command is over (its process
+ * reaped, its outputs read), just before its context is completed; for a
+ * killed command too, with @killed TRUE. */
 typedef void (*OsiisoCommandDone) (OsiisoCommand *command,
+                                   gboolean       killed,
                                    gpointer       user_data);
 
 /* Starts @spec for the attempt of @context, which it completes (its
@@ -40,8 +42,9 @@ OsiisoCommand *_osiiso_command_start (const OsiisoCommandSpec  *spec,
                                       gpointer                  done_data,
                                       GError                  **error);
 /* The attempt ended in the queue: terminate the command's process group
- * (SIGTERM, SIGKILL after the grace period). It still completes its
- * context, late, and calls no done callback. */
+ * (SIGTERM, SIGKILL after the grace period, from the group killer's
+ * thread). It still completes its context, late, and calls the done
+ * callback with killed TRUE once its process is gone. */
 void           _osiiso_command_kill  (OsiisoCommand           *command);
 
 G_END_DECLS

@@ -6,6 +6,7 @@
 #include "osiiso-queue-private.h"
 #include "osiiso-protocol-private.h"
 #include "osiiso-command-private.h"
+#include "osiiso-group-killer-private.h"
 #include "osiiso-i18n-private.h"
 
 #include <errno.h>
@@ -120,6 +121,7 @@ struct _OsiisoProcessQueue
   guint        n_slots;
   guint64      last_request;
   gboolean     pump_wanted;  /* (queue lock) */
+  guint        n_dying;      /* (queue lock) killed commands whose process is not gone yet */
 };
 
 G_DEFINE_FINAL_TYPE (OsiisoProcessQueue, osiiso_process_queue, OSIISO_TYPE_QUEUE)
@@ -202,13 +204,23 @@ command_marker (OsiisoTaskContext *context, gpointer data, GError **error)
   return FALSE;
 }
 
-/* A command's attempt is over: its slot is free again. */
+/* A command's attempt is over: its slot is free again. A killed command
+ * left its slot when it was killed; its process is gone now. */
 static void
 command_done (OsiisoCommand *command,
+              gboolean       killed,
               gpointer       data)
 {
   OsiisoProcessQueue *self = data;
 
+  if (killed)
+    {
+      _osiiso_queue_lock (OSIISO_QUEUE (self));
+      self->n_dying--;
+      _osiiso_queue_wake_locked (OSIISO_QUEUE (self));   /* shutdown may be waiting */
+      _osiiso_queue_unlock (OSIISO_QUEUE (self));
+      return;
+    }
   for (guint i = 0; i < self->n_slots; i++)
     if (self->slots[i].command == command)
       {
@@ -231,22 +243,6 @@ call_free (gpointer data)
  * Killing and reaping
  * --------------------------------------------------------------------- */
 
-/* Sources and I/O of the queue run on its own context, whatever the
- * thread-default context of the code that happens to call us. */
-static void
-add_timeout (OsiisoProcessQueue *self,
-             gdouble             seconds,
-             GSourceFunc         func,
-             gpointer            data)
-{
-  GSource *source = g_timeout_source_new ((guint) (seconds * 1000));
-
-  g_source_set_callback (source, func, data, NULL);
-  g_source_set_name (source, "[osiiso] kill worker group");
-  g_source_attach (source, osiiso_queue_get_main_context (OSIISO_QUEUE (self)));
-  g_source_unref (source);
-}
-
 /* Signals a worker's process group; never group 0, which would be ours. */
 static void
 kill_group (gint pgid,
@@ -254,15 +250,6 @@ kill_group (gint pgid,
 {
   if (pgid > 1)
     kill (-pgid, sig);
-}
-
-static gboolean
-kill_group_cb (gpointer data)
-{
-  /* The group outlives its leader while any member lives, so its id cannot
-   * be reused yet; if the group is gone this fails harmlessly. */
-  kill_group (GPOINTER_TO_INT (data), SIGKILL);
-  return G_SOURCE_REMOVE;
 }
 
 /* Completes the slot's attempt with @error (dropped by the queue if the
@@ -299,13 +286,13 @@ discard_worker (OsiisoProcessQueue *self,
 
   if (slot->pgid > 0)
     {
+      /* The SIGKILL after the grace period comes from the group killer's
+       * thread: a worker's group outlives its leader while any member
+       * lives, so its id cannot be reused before then. */
       if (at_once || self->kill_grace <= 0)
         kill_group (slot->pgid, SIGKILL);
-      else
-        {
-          kill_group (slot->pgid, SIGTERM);
-          add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
-        }
+      else if (slot->pgid > 1)
+        _osiiso_group_terminate (slot->pgid, self->kill_grace);
     }
   if (slot->io != NULL)
     g_cancellable_cancel (slot->io);
@@ -810,7 +797,11 @@ process_dispatch (OsiisoQueue *queue)
     }
   for (guint i = 0; i < self->n_slots; i++)
     if (self->slots[i].doomed)
-      g_ptr_array_add (doomed, &self->slots[i]);
+      {
+        g_ptr_array_add (doomed, &self->slots[i]);
+        if (self->slots[i].command != NULL)
+          self->n_dying++;   /* until its process is gone: shutdown waits for it */
+      }
   _osiiso_queue_unlock (queue);
 
   g_main_context_push_thread_default (osiiso_queue_get_main_context (queue));
@@ -876,8 +867,9 @@ process_stop (OsiisoQueue *queue)
       if (slot->process == NULL)
         continue;
       g_io_stream_close (slot->connection, NULL, NULL);
-      if (self->kill_grace > 0 && slot->pgid > 0)
-        add_timeout (self, self->kill_grace, kill_group_cb, GINT_TO_POINTER (slot->pgid));
+      /* Closing its input makes it exit; one that does not is killed. */
+      if (self->kill_grace > 0 && slot->pgid > 1)
+        _osiiso_group_kill_later (slot->pgid, self->kill_grace);
       /* Let go of it: the wait still reaps it. */
       slot->generation++;
       slot->ready = FALSE;
@@ -892,8 +884,15 @@ process_stop (OsiisoQueue *queue)
     }
 }
 
+static guint
+process_count_stuck (OsiisoQueue *queue)
+{
+  return OSIISO_PROCESS_QUEUE (queue)->n_dying;
+}
+
 static const OsiisoBackend process_backend = {
   .default_workers = process_default_workers,
+  .count_stuck = process_count_stuck,
   .kick = process_kick,
   .interrupt = process_interrupt,
   .dispatch = process_dispatch,
@@ -987,7 +986,7 @@ osiiso_process_queue_class_init (OsiisoProcessQueueClass *klass)
    *
    * The command line of a worker process, e.g. `osiiso-worker module.so`,
    * `python3 worker.py` or `gjs -m worker.js`; the program is looked up in
-   * `PATH`.
+   * `PATH`. %NULL (or empty) for a queue that runs only command tasks.
    */
   properties[PROP_WORKER_ARGV] =
     g_param_spec_boxed ("worker-argv", "Worker argv", "The command line of a worker",
@@ -1027,7 +1026,8 @@ osiiso_process_queue_init (OsiisoProcessQueue *self)
 
 /**
  * osiiso_process_queue_new:
- * @worker_argv: (array zero-terminated=1): the command line of a worker
+ * @worker_argv: (array zero-terminated=1) (nullable): the command line of
+ *   a worker, or %NULL for a queue that runs only command tasks
  * @workers: how many worker processes may run at once, or 0 for
  *   max(1, min(32, CPUs))
  *
@@ -1040,8 +1040,6 @@ OsiisoProcessQueue *
 osiiso_process_queue_new (const char * const *worker_argv,
                           guint               workers)
 {
-  g_return_val_if_fail (worker_argv != NULL && worker_argv[0] != NULL, NULL);
-
   return g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "worker-argv", worker_argv, "workers", workers, NULL);
 }
 
@@ -1073,6 +1071,15 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
 
   g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
   g_return_val_if_fail (function != NULL, NULL);
+
+  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+    {
+      if (argument != NULL)
+        g_variant_ref_sink (argument), g_variant_unref (argument);
+      g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                           _("the process queue has no worker-argv: it runs only command tasks"));
+      return NULL;
+    }
 
   call = g_new0 (Call, 1);
   call->function = g_strdup (function);

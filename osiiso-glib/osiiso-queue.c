@@ -1111,8 +1111,10 @@ check_waiters (OsiisoQueue *self)
 
   if (priv->shutdowns != NULL && closed)
     {
-      /* Shutdown waits a bounded grace period for threads still inside
-       * task functions that ignored cancellation, then reports them. */
+      /* Shutdown waits a bounded grace period for abandoned attempts
+       * still running (threads inside task functions that ignored
+       * cancellation, terminated processes not yet gone), then reports
+       * them. */
       if (stuck > 0 && !priv->grace_expired)
         {
           if (priv->grace_timer == NULL)
@@ -1125,8 +1127,9 @@ check_waiters (OsiisoQueue *self)
           return;
         }
       if (stuck > 0)
-        g_message ("osiiso: %u worker thread(s) still inside task functions that "
-                   "ignored cancellation after the %gs shutdown grace period; detaching them",
+        g_message ("osiiso: %u abandoned attempt(s) still inside task functions that "
+                   "ignored cancellation, or in processes not yet gone, after the %gs "
+                   "shutdown grace period; detaching them",
                    stuck, priv->shutdown_grace);
       if (priv->grace_timer != NULL)
         {

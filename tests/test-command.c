@@ -6,7 +6,9 @@
 #include "test-util.h"
 
 #include <errno.h>
+#include <fcntl.h>
 #include <glib/gstdio.h>
+#include <pthread.h>
 #include <poll.h>
 #include <signal.h>
 #include <stdlib.h>
@@ -18,9 +20,7 @@ static OsiisoQueue *
 command_queue_new (guint workers)
 {
   /* No worker processes are needed for command tasks. */
-  const char *argv[] = { "false", NULL };
-
-  return OSIISO_QUEUE (osiiso_process_queue_new (argv, workers));
+  return OSIISO_QUEUE (osiiso_process_queue_new (NULL, workers));
 }
 
 static OsiisoTaskHandle *
@@ -259,6 +259,173 @@ test_no_zombie_no_fd_leak (void)
   g_assert_cmpuint (count_fds (), <=, before);
 }
 
+/* Reads a "PID PID ..." file written (atomically, by mv) by a command. */
+static GArray *
+read_pids (const char *file)
+{
+  g_autofree char *contents = NULL;
+  g_auto(GStrv) words = NULL;
+  GArray *pids = g_array_new (FALSE, FALSE, sizeof (int));
+
+  gint64 deadline = g_get_monotonic_time () + 30 * G_USEC_PER_SEC;
+
+  /* Nothing on the main context tells that the file appeared: poll it. */
+  while (!g_file_get_contents (file, &contents, NULL, NULL))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_main_context_iteration (NULL, FALSE);
+      g_usleep (10 * 1000);
+    }
+  words = g_strsplit_set (g_strstrip (contents), " ", -1);
+  for (guint i = 0; words[i] != NULL; i++)
+    {
+      int pid = atoi (words[i]);
+
+      g_array_append_val (pids, pid);
+    }
+  return pids;
+}
+
+/* A command that ignores SIGTERM times out; its group gets SIGKILL after
+ * kill-grace seconds even though nobody iterates the main context. */
+static void
+test_sigkill_without_iteration (void)
+{
+  g_autoptr(OsiisoQueue) queue = NULL;
+  g_autoptr(OsiisoTaskOptions) options = options_new ("timeout", 0.3, NULL);
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "pids", NULL);
+  g_autofree char *shell = g_strdup_printf ("trap '' TERM; sleep 30 & echo $$ $! > %s.tmp && mv %s.tmp %s; wait",
+                                            pid_file, pid_file, pid_file);
+  g_autoptr(GArray) pids = NULL;
+
+  queue = g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "workers", 1, "kill-grace", 0.2, NULL);
+  handle = command (queue, shell, NULL, NULL, options);
+  summary = run_ok (queue);
+  g_assert_error (osiiso_task_result_get_error (osiiso_task_handle_get_result (handle)),
+                  OSIISO_ERROR, OSIISO_ERROR_TIMEOUT);
+  pids = read_pids (pid_file);
+  g_assert_cmpuint (pids->len, ==, 2);
+  /* The grandchild is in the command's group; no iteration from here on. */
+  g_assert_true (wait_process_gone (g_array_index (pids, int, 1), 10));
+  g_assert_true (osiiso_queue_shutdown (queue, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_unlink (pid_file);
+  g_rmdir (dir);
+}
+
+/* A forced shutdown returns once the processes it terminated are gone:
+ * a host may exit right after it. */
+static void
+test_shutdown_waits_for_killed_group (void)
+{
+  g_autoptr(OsiisoQueue) queue = NULL;
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "pids", NULL);
+  g_autofree char *shell = g_strdup_printf ("trap '' TERM; sleep 30 & echo $$ $! > %s.tmp && mv %s.tmp %s; wait",
+                                            pid_file, pid_file, pid_file);
+  g_autoptr(GArray) pids = NULL;
+
+  queue = g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "workers", 1, "kill-grace", 0.3, NULL);
+  g_assert_true (osiiso_queue_start (queue, &error));
+  handle = command (queue, shell, NULL, NULL, NULL);
+  pids = read_pids (pid_file);
+  g_assert_true (osiiso_queue_shutdown (queue, TRUE, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpint (osiiso_task_handle_get_status (handle), ==, OSIISO_TASK_STATUS_CANCELLED);
+  /* The leader was reaped (not even a zombie is left); the grandchild got
+   * the group's SIGKILL. */
+  g_assert_cmpint (kill (g_array_index (pids, int, 0), 0), ==, -1);
+  g_assert_true (wait_process_gone (g_array_index (pids, int, 1), 10));
+  g_unlink (pid_file);
+  g_rmdir (dir);
+}
+
+/* A command gets no descriptor of the host beyond 0-2, an empty signal
+ * mask and default dispositions, whatever the host has. */
+static void
+test_clean_process_state (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  g_autoptr(OsiisoTaskHandle) fds = NULL;
+  g_autoptr(OsiisoTaskHandle) signals = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  const char *status_argv[] = { "grep", "-E", "^Sig(Blk|Ign)", "/proc/self/status", NULL };
+  g_autoptr(GError) error = NULL;
+  int leaky = open ("/dev/null", O_RDONLY);   /* no O_CLOEXEC, on purpose */
+  sigset_t block, old;
+  void (*old_pipe) (int) = signal (SIGPIPE, SIG_IGN);
+
+  sigemptyset (&block);
+  sigaddset (&block, SIGTERM);
+  pthread_sigmask (SIG_BLOCK, &block, &old);
+
+  /* The shell's own descriptors, listed by a child of it. */
+  fds = command (queue, "ls /proc/$$/fd", NULL, NULL, NULL);
+  signals = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), status_argv,
+                                                 NULL, NULL, NULL, NULL, &error);
+  g_assert_no_error (error);
+  summary = run_ok (queue);
+  g_assert_true (bytes_equal_str (osiiso_command_result_get_stdout (command_result (fds)), "0\n1\n2\n"));
+  {
+    g_autofree char *text = g_strndup (g_bytes_get_data (osiiso_command_result_get_stdout (command_result (signals)), NULL),
+                                       g_bytes_get_size (osiiso_command_result_get_stdout (command_result (signals))));
+    guint64 blocked = 0, ignored = 0;
+
+    g_assert_cmpint (sscanf (text, "SigBlk:\t%" G_GINT64_MODIFIER "x\nSigIgn:\t%" G_GINT64_MODIFIER "x",
+                             &blocked, &ignored), ==, 2);
+    /* Standard signals only: glibc's posix_spawn leaves its two internal
+     * real-time signals (32, 33) ignored, which nothing else can use. */
+    g_assert_cmphex (blocked & 0x7fffffff, ==, 0);
+    g_assert_cmphex (ignored & 0x7fffffff, ==, 0);
+  }
+
+  pthread_sigmask (SIG_SETMASK, &old, NULL);
+  signal (SIGPIPE, old_pipe);
+  close (leaky);
+}
+
+/* The failure message ends with the end of stderr, also past the output
+ * limit (the capture keeps the beginning). */
+static void
+test_stderr_tail_beyond_limit (void)
+{
+  g_autoptr(OsiisoQueue) queue = NULL;
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  const GError *e;
+
+  queue = g_object_new (OSIISO_TYPE_PROCESS_QUEUE, "workers", 1, "output-limit", (guint64) 1000, NULL);
+  handle = command (queue, "head -c 100000 /dev/zero | tr '\\0' a >&2; echo >&2; "
+                           "echo 'the real reason' >&2; exit 3", NULL, NULL, NULL);
+  summary = run_ok (queue);
+  e = osiiso_task_result_get_error (osiiso_task_handle_get_result (handle));
+  g_assert_error (e, OSIISO_ERROR, OSIISO_ERROR_COMMAND);
+  g_assert_true (g_str_has_suffix (e->message, "the real reason"));
+  g_assert_nonnull (strstr (e->message, "exit status 3"));
+  g_assert_true (osiiso_command_result_get_stderr_truncated (command_result (handle)));
+  g_assert_cmpuint (g_bytes_get_size (osiiso_command_result_get_stderr (command_result (handle))), ==, 1000);
+}
+
+/* A queue without worker-argv runs commands only; a call is refused. */
+static void
+test_commands_only_queue (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (1);
+  g_autoptr(GError) error = NULL;
+  OsiisoTaskHandle *handle;
+
+  handle = osiiso_process_queue_submit_call (OSIISO_PROCESS_QUEUE (queue), "f", g_variant_new ("(i)", 1),
+                                             NULL, &error);
+  g_assert_null (handle);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -271,6 +438,11 @@ main (int argc, char **argv)
   g_test_add_func ("/command/retries", test_retries_of_flaky_command);
   g_test_add_func ("/command/cannot-start", test_cannot_start);
   g_test_add_func ("/command/no-zombie-no-fd-leak", test_no_zombie_no_fd_leak);
+  g_test_add_func ("/command/sigkill-without-iteration", test_sigkill_without_iteration);
+  g_test_add_func ("/command/shutdown-waits-for-killed-group", test_shutdown_waits_for_killed_group);
+  g_test_add_func ("/command/clean-process-state", test_clean_process_state);
+  g_test_add_func ("/command/stderr-tail-beyond-limit", test_stderr_tail_beyond_limit);
+  g_test_add_func ("/command/commands-only-queue", test_commands_only_queue);
 
   return g_test_run ();
 }

@@ -26,9 +26,8 @@
 // from a child gjs host, so a regression (SIGPIPE, a hang) fails one test
 // instead of the whole run; commands given input here read all of it.
 //
-// Known library bugs are `not ok ... # TODO` (an expected failure for
-// meson); once fixed they print `ok ... # TODO`, an unexpected pass, which
-// fails the suite until the marker is removed.
+// Library bugs found while writing these tests keep their tests (the
+// fixedBugs list), which failed before the fixes.
 
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
@@ -920,12 +919,12 @@ const hostSafetyTests = [
 ];
 
 // ---------------------------------------------------------------------------
-// Known library bugs
+// Library bugs found by these tests, fixed since
 // ---------------------------------------------------------------------------
 
-const knownBugs = [
-    // The SIGKILL after kill-grace is only a source on the queue's main
-    // context: a host that exits (or stops iterating) after run() leaves a
+const fixedBugs = [
+    // The SIGKILL after kill-grace was only a source on the queue's main
+    // context: a host that exited (or stopped iterating) after run() left a
     // TERM-ignoring command group alive.
     ['a TERM-ignoring command is killed when its host exits after the timeout', async () => {
         const dir = makeTmpDir();
@@ -946,10 +945,10 @@ const knownBugs = [
             }
             removeTree(dir);
         }
-    }, {todo: 'library bug: the SIGKILL escalation needs the main context iterated'}],
+    }],
 
     // The message is documented to give "the end of the standard error",
-    // but it comes from the captured stderr, whose *first* output-limit
+    // but it came from the captured stderr, whose *first* output-limit
     // bytes are kept.
     ['the error message has the end of stderr beyond output-limit', () => {
         const q = makeQueueWith({output_limit: 1000});
@@ -964,12 +963,12 @@ const knownBugs = [
         } finally {
             shutdownAll();
         }
-    }, {todo: 'library bug: the stderr tail comes from the kept prefix'}],
+    }],
 ];
 
 // ---------------------------------------------------------------------------
 
-for (const [name, body, opts] of [...tests, ...hostSafetyTests, ...knownBugs]) {
+for (const [name, body, opts] of [...tests, ...hostSafetyTests, ...fixedBugs]) {
     try {
         // eslint-disable-next-line no-await-in-loop
         await test(name, body, opts);

@@ -726,7 +726,7 @@ class CommandTestCase(unittest.TestCase):
 
 
 # --------------------------------------------------------------------------
-# Known library bugs (expected failures: remove the decorator once fixed)
+# Bugs found while writing these tests, fixed since (regression tests)
 # --------------------------------------------------------------------------
 
 # A host process, run as a child interpreter so that being killed fails a
@@ -763,7 +763,11 @@ elif scenario == 'exit-after-timeout':
     script = "trap '' TERM; sleep 60 & echo $$ $! > %s.tmp && mv %s.tmp %s; wait" % (pids, pids, pids)
     h = q.submit_command(['sh', '-c', script], None, None, None, Osiiso.TaskOptions(timeout=1.0))
     q.run(None)
-    print(h.get_status().value_nick)
+    error = h.get_result().get_error()
+    timed_out = (h.get_status() == Osiiso.TaskStatus.FAILED
+                 and error.domain == GLib.quark_to_string(Osiiso.error_quark())
+                 and error.code == Osiiso.Error.TIMEOUT)
+    print('timed-out' if timed_out else 'not timed out: %s' % error)
     q.shutdown(True, None)
     del q, h
     gc.collect()
@@ -815,21 +819,16 @@ class HostSafetyTests(ChildHostTestCase):
         self.assertEqual(child.stdout.split(), ['succeeded', str(1 << 20)])
 
 
-class KnownBugTests(ChildHostTestCase):
+class FixedBugTests(ChildHostTestCase):
     """Library bugs found while writing these tests, each shown by a test
-    that fails today (marked expectedFailure)."""
+    that failed before the fix."""
 
-    # Bug 1: after a timeout or cancel the command's group gets SIGTERM at
-    # once, but the SIGKILL "after kill-grace seconds" is only a timeout
-    # source on the queue's main context. run() returns as soon as the
-    # attempt is timed out; if that context is not iterated afterwards
-    # (the host exits, or just does something else), a command ignoring
-    # SIGTERM and its children live on (here for their full 60 s),
-    # contrary to "so no grandchild survives". Dropping the queue does
-    # not kill them either; commands also lack the workers'
-    # PR_SET_PDEATHSIG. (With the context iterated, the SIGKILL does come:
-    # CommandTestCase.test_timeout_escalates_to_sigkill.)
-    @unittest.expectedFailure
+    # Bug 1 (fixed): the SIGKILL "after kill-grace seconds" was only a
+    # timeout source on the queue's main context, so a command ignoring
+    # SIGTERM, and its children, lived on if the host stopped iterating it
+    # or exited right after the timeout. The SIGKILL now comes from the
+    # library's group-killer thread, and a forced shutdown waits until the
+    # terminated processes are gone.
     def test_term_ignoring_command_killed_when_host_exits_after_timeout(self):
         child = self.run_child_host('exit-after-timeout')
         self.assertEqual(child.returncode, 0, child.stderr[-2000:])
@@ -850,12 +849,9 @@ class KnownBugTests(ChildHostTestCase):
                 except ProcessLookupError:
                     pass
 
-    # Bug 2: the failure message is documented to give "the end of the
-    # standard error", but it is taken from the captured stderr, which
-    # keeps only the *first* output-limit bytes: a command whose stderr
-    # exceeds the limit reports bytes from the middle, and its last
-    # (usually decisive) line is lost.
-    @unittest.expectedFailure
+    # Bug 2 (fixed): the failure message is documented to give "the end of
+    # the standard error", but it was taken from the captured stderr,
+    # which keeps only the *first* output-limit bytes.
     def test_error_message_has_the_end_of_stderr_beyond_the_output_limit(self):
         q = Osiiso.ProcessQueue(worker_argv=['false'], output_limit=1000)
         try:
