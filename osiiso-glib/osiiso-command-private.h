@@ -17,7 +17,11 @@ typedef struct
   char   **envp;     /* nullable: the parent's environment */
 } OsiisoCommandSpec;
 
-void _osiiso_command_spec_free (OsiisoCommandSpec *spec);
+OsiisoCommandSpec *_osiiso_command_spec_new  (const char * const *argv,
+                                              GBytes             *input,
+                                              const char         *cwd,
+                                              const char * const *envp);
+void               _osiiso_command_spec_free (OsiisoCommandSpec  *spec);
 
 typedef struct _OsiisoCommand OsiisoCommand;
 

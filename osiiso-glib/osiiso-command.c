@@ -220,6 +220,21 @@ osiiso_command_result_get_duration (OsiisoCommandResult *self)
  * Running a command
  * --------------------------------------------------------------------- */
 
+OsiisoCommandSpec *
+_osiiso_command_spec_new (const char * const *argv,
+                          GBytes             *input,
+                          const char         *cwd,
+                          const char * const *envp)
+{
+  OsiisoCommandSpec *spec = g_new0 (OsiisoCommandSpec, 1);
+
+  spec->argv = g_strdupv ((char **) argv);
+  spec->input = input != NULL ? g_bytes_ref (input) : NULL;
+  spec->cwd = g_strdup (cwd);
+  spec->envp = g_strdupv ((char **) envp);
+  return spec;
+}
+
 void
 _osiiso_command_spec_free (OsiisoCommandSpec *spec)
 {

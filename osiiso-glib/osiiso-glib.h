@@ -19,11 +19,13 @@
 #include <osiiso-glib/osiiso-task-result.h>
 #include <osiiso-glib/osiiso-run-summary.h>
 #include <osiiso-glib/osiiso-task-handle.h>
+#include <osiiso-glib/osiiso-task-group.h>
 #include <osiiso-glib/osiiso-queue.h>
 #include <osiiso-glib/osiiso-thread-queue.h>
 #include <osiiso-glib/osiiso-async-queue.h>
 #include <osiiso-glib/osiiso-command-result.h>
 #include <osiiso-glib/osiiso-process-queue.h>
 #include <osiiso-glib/osiiso-worker.h>
+#include <osiiso-glib/osiiso-checkpoint.h>
 
 #undef OSIISO_INSIDE

@@ -6,6 +6,7 @@
 #include "osiiso-queue-private.h"
 #include "osiiso-protocol-private.h"
 #include "osiiso-command-private.h"
+#include "osiiso-task-group-private.h"
 #include "osiiso-group-killer-private.h"
 #include "osiiso-i18n-private.h"
 
@@ -188,8 +189,8 @@ op_claim (Op    *op,
   return self;
 }
 
-static gboolean
-call_marker (OsiisoTaskContext *context, gpointer data, GError **error)
+gboolean
+_osiiso_process_call_marker (OsiisoTaskContext *context, gpointer data, GError **error)
 {
   /* Process tasks never run in this process; the marker tells them apart
    * from functions submitted with osiiso_queue_submit(). */
@@ -197,8 +198,8 @@ call_marker (OsiisoTaskContext *context, gpointer data, GError **error)
   return FALSE;
 }
 
-static gboolean
-command_marker (OsiisoTaskContext *context, gpointer data, GError **error)
+gboolean
+_osiiso_process_command_marker (OsiisoTaskContext *context, gpointer data, GError **error)
 {
   g_assert_not_reached ();
   return FALSE;
@@ -229,14 +230,49 @@ command_done (OsiisoCommand *command,
       }
 }
 
-static void
-call_free (gpointer data)
+void
+_osiiso_process_call_free (gpointer data)
 {
   Call *call = data;
 
   g_free (call->function);
   g_variant_unref (call->argument);
   g_free (call);
+}
+
+/* A request the worker would refuse is refused at submission, before it
+ * can cost a worker. */
+gboolean
+_osiiso_process_check_argument (const char  *function,
+                                GVariant    *argument,
+                                GError     **error)
+{
+  g_autoptr(GVariant) request = _osiiso_protocol_request_new (0, function, argument);
+
+  if (g_variant_get_size (request) > OSIISO_PROTOCOL_MAX_FRAME)
+    {
+      g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
+                   _("the request is too large (%zu bytes, the limit is %u)"),
+                   g_variant_get_size (request), OSIISO_PROTOCOL_MAX_FRAME);
+      return FALSE;
+    }
+  return TRUE;
+}
+
+gpointer
+_osiiso_process_call_new (const char  *function,
+                          GVariant    *argument,
+                          GError     **error)
+{
+  g_autoptr(GVariant) owned = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
+  Call *call;
+
+  if (!_osiiso_process_check_argument (function, owned, error))
+    return NULL;
+  call = g_new0 (Call, 1);
+  call->function = g_strdup (function);
+  call->argument = g_steal_pointer (&owned);
+  return call;
 }
 
 /* ------------------------------------------------------------------------
@@ -686,7 +722,7 @@ start_attempt (OsiisoProcessQueue *self,
   GError *error = NULL;
   Call *call;
 
-  if (task->func == command_marker)
+  if (task->func == _osiiso_process_command_marker)
     {
       slot->command = _osiiso_command_start (task->user_data, context,
                                              osiiso_queue_get_main_context (OSIISO_QUEUE (self)),
@@ -697,11 +733,19 @@ start_attempt (OsiisoProcessQueue *self,
       return;
     }
 
-  if (task->func != call_marker)
+  if (task->func != _osiiso_process_call_marker)
     {
       fail_attempt (slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
                                                _("a process queue runs only tasks submitted with "
                                                  "osiiso_process_queue_submit_call()")));
+      return;
+    }
+
+  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+    {
+      /* A call in a group given to a commands-only queue. */
+      fail_attempt (slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                                               _("the process queue has no worker-argv: it runs only command tasks")));
       return;
     }
 
@@ -733,9 +777,17 @@ start_attempt (OsiisoProcessQueue *self,
         }
     }
 
-  call = task->user_data;
   slot->request_id = ++self->last_request;
-  request = _osiiso_protocol_request_new (slot->request_id, call->function, call->argument);
+  call = task->user_data;
+  if (call != NULL)
+    request = _osiiso_protocol_request_new (slot->request_id, call->function, call->argument);
+  else
+    {
+      /* A call of a map: its function and argument are its batch's. */
+      g_autoptr(GVariant) argument = _osiiso_batch_dup_input (task->batch, task->index);
+
+      request = _osiiso_protocol_request_new (slot->request_id, task->batch->function, argument);
+    }
   frame = _osiiso_protocol_frame (request);
   g_output_stream_write_all_async (slot->input, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
                                    G_PRIORITY_DEFAULT, slot->io, request_written_cb, frame);
@@ -893,6 +945,7 @@ process_count_stuck (OsiisoQueue *queue)
 static const OsiisoBackend process_backend = {
   .default_workers = process_default_workers,
   .count_stuck = process_count_stuck,
+  .process_tasks = TRUE,
   .kick = process_kick,
   .interrupt = process_interrupt,
   .dispatch = process_dispatch,
@@ -1081,26 +1134,11 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
       return NULL;
     }
 
-  call = g_new0 (Call, 1);
-  call->function = g_strdup (function);
-  call->argument = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
-
-  {
-    g_autoptr(GVariant) request = _osiiso_protocol_request_new (0, function, call->argument);
-
-    /* A request the worker would refuse is refused here, before it can
-     * cost a worker. */
-    if (g_variant_get_size (request) > OSIISO_PROTOCOL_MAX_FRAME)
-      {
-        g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
-                     _("the request is too large (%zu bytes, the limit is %u)"),
-                     g_variant_get_size (request), OSIISO_PROTOCOL_MAX_FRAME);
-        call_free (call);
-        return NULL;
-      }
-  }
-
-  return osiiso_queue_submit (OSIISO_QUEUE (self), call_marker, call, call_free, options, error);
+  call = _osiiso_process_call_new (function, argument, error);
+  if (call == NULL)
+    return NULL;
+  return osiiso_queue_submit (OSIISO_QUEUE (self), _osiiso_process_call_marker, call,
+                              _osiiso_process_call_free, options, error);
 }
 
 /**
@@ -1145,14 +1183,54 @@ osiiso_process_queue_submit_command (OsiisoProcessQueue  *self,
   g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
   g_return_val_if_fail (argv != NULL && argv[0] != NULL, NULL);
 
-  spec = g_new0 (OsiisoCommandSpec, 1);
-  spec->argv = g_strdupv ((char **) argv);
-  spec->input = input != NULL ? g_bytes_ref (input) : NULL;
-  spec->cwd = g_strdup (cwd);
-  spec->envp = g_strdupv ((char **) envp);
-
-  return osiiso_queue_submit (OSIISO_QUEUE (self), command_marker, spec,
+  spec = _osiiso_command_spec_new (argv, input, cwd, envp);
+  return osiiso_queue_submit (OSIISO_QUEUE (self), _osiiso_process_command_marker, spec,
                               (GDestroyNotify) _osiiso_command_spec_free, options, error);
+}
+
+/**
+ * osiiso_process_queue_map_call:
+ * @self: a #OsiisoProcessQueue
+ * @function: the name of a function the worker registered
+ * @inputs: an array: one call per element, each element the call's
+ *   argument; a floating reference is taken
+ * @options: (nullable): the options of every call, or %NULL for the
+ *   defaults
+ * @error: return location for a #GError
+ *
+ * Calls @function in a worker once per element of @inputs: a new
+ * #OsiisoTaskGroup with osiiso_task_group_add_map_call(), submitted with
+ * osiiso_queue_submit_group(), all or nothing. Each task's value is the
+ * #GVariant its call returned.
+ *
+ * Returns: (transfer full): the group, or %NULL with @error set
+ */
+OsiisoTaskGroup *
+osiiso_process_queue_map_call (OsiisoProcessQueue  *self,
+                               const char          *function,
+                               GVariant            *inputs,
+                               OsiisoTaskOptions   *options,
+                               GError             **error)
+{
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+
+  g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
+  g_return_val_if_fail (function != NULL, NULL);
+  g_return_val_if_fail (inputs != NULL, NULL);
+  g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
+
+  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+    {
+      g_variant_unref (g_variant_ref_sink (inputs));
+      g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                           _("the process queue has no worker-argv: it runs only command tasks"));
+      return NULL;
+    }
+  group = osiiso_task_group_new (options != NULL ? osiiso_task_options_get_group_id (options) : NULL);
+  osiiso_task_group_add_map_call (group, function, inputs, options);
+  if (!osiiso_queue_submit_group (OSIISO_QUEUE (self), group, error))
+    return NULL;
+  return g_steal_pointer (&group);
 }
 
 /**

@@ -41,6 +41,12 @@ OsiisoTaskHandle   *osiiso_process_queue_submit_command (OsiisoProcessQueue  *se
                                                          OsiisoTaskOptions   *options,
                                                          GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskGroup    *osiiso_process_queue_map_call    (OsiisoProcessQueue  *self,
+                                                      const char          *function,
+                                                      GVariant            *inputs,
+                                                      OsiisoTaskOptions   *options,
+                                                      GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+OSIISO_AVAILABLE_IN_ALL
 gint               *osiiso_process_queue_get_worker_pids (OsiisoProcessQueue *self,
                                                           guint              *n_pids) G_GNUC_WARN_UNUSED_RESULT;
 

@@ -41,6 +41,10 @@ typedef struct
   void  (*dispatch)        (OsiisoQueue       *self);
   /* Attempts the core has ended that are still running (lock held). */
   guint (*count_stuck)     (OsiisoQueue       *self);
+  /* Whether the backend runs process tasks (worker calls, commands)
+   * rather than in-process task functions; groups are checked against it
+   * at admission. */
+  gboolean process_tasks;
 } OsiisoBackend;
 
 void               _osiiso_queue_set_backend         (OsiisoQueue         *self,
@@ -68,13 +72,21 @@ G_BEGIN_DECLS
 /* For OsiisoTaskHandle: one weak reference to the queue, shared by all its
  * handles. A GWeakRef per handle would cost a global lock and an O(n)
  * list removal each, with n the number of live handles. */
-typedef struct _OsiisoQueueLink OsiisoQueueLink;
 
 OsiisoQueueLink   *_osiiso_queue_get_link            (OsiisoQueue         *self);
 OsiisoQueueLink   *_osiiso_queue_link_ref            (OsiisoQueueLink     *link);
 void               _osiiso_queue_link_unref          (OsiisoQueueLink     *link);
 /* Returns a strong reference, or NULL once the queue is being disposed. */
 OsiisoQueue       *_osiiso_queue_link_dup_queue      (OsiisoQueueLink     *link);
+
+/* For waits on tasks and groups: a condition read with the queue's lock
+ * held. */
+typedef gboolean (*OsiisoWaitDoneFunc) (gpointer data);
+gboolean           _osiiso_queue_wait_for            (OsiisoQueue         *self,
+                                                      OsiisoWaitDoneFunc   done,
+                                                      gpointer             data,
+                                                      gdouble              timeout,
+                                                      GCancellable        *cancellable);
 
 /* For OsiisoTaskHandle. */
 gboolean           _osiiso_queue_cancel_task         (OsiisoQueue         *self,

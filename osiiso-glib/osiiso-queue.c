@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-queue-private.h"
+#include "osiiso-task-group-private.h"
 #include "osiiso-task-options-private.h"
 #include "osiiso-ready-queue-private.h"
 #include "osiiso-i18n-private.h"
@@ -492,6 +493,8 @@ finish_locked (OsiisoQueue      *self,
   task->result = _osiiso_task_result_new (task, status, value, error, message,
                                           g_get_monotonic_time ());
   set_status_locked (priv, task, status);   /* publishes the result */
+  if (task->batch != NULL && task->batch->group != NULL)
+    _osiiso_task_group_finished_locked (task->batch->group, task);
   push_event_locked (priv, EVENT_COMPLETED, task, NULL);
 
   if (priv->n_waiters > 0)
@@ -803,24 +806,39 @@ rearm_locked (OsiisoQueuePrivate *priv)
     arm_locked (priv, priv->rate_wake);
 }
 
+static inline OsiisoTaskGroup *
+task_group (OsiisoTask *task)
+{
+  return task->batch != NULL ? task->batch->group : NULL;
+}
+
 static OsiisoTaskHandle *
 ensure_handle (OsiisoQueue *self,
                OsiisoTask  *task)
 {
-  /* Handles are created by submit() or here, both before the task's
+  /* A group's tasks have the group's handles, made on demand. Other
+   * handles are created by submit() or here, both before the task's
    * completion is delivered; only the owner context reads task->handle
    * after submission. */
+  if (task_group (task) != NULL)
+    return _osiiso_task_group_ensure_handle (task_group (task), task->index);
   if (task->handle == NULL)
     task->handle = _osiiso_task_handle_new (task, self);
   return task->handle;
 }
 
-/* Whether anyone but the task itself holds the task's handle: only then
- * can anyone see its notifications. */
-static inline gboolean
-handle_observed (OsiisoTask *task)
+/* Whether anyone but the task itself (or its group) holds the task's
+ * handle: only then can anyone see its notifications. */
+static inline OsiisoTaskHandle *
+observed_handle (OsiisoTask *task)
 {
-  return task->handle != NULL && g_atomic_int_get ((gint *) &((GObject *) task->handle)->ref_count) > 1;
+  OsiisoTaskHandle *handle = task->handle;
+
+  if (handle == NULL && task_group (task) != NULL)
+    handle = _osiiso_task_group_peek_handle (task_group (task), task->index);
+  if (handle != NULL && g_atomic_int_get ((gint *) &((GObject *) handle)->ref_count) > 1)
+    return handle;
+  return NULL;
 }
 
 static void
@@ -852,15 +870,15 @@ deliver_events (OsiisoQueue *self,
         case EVENT_STARTED:
           if (want_started)
             g_signal_emit (self, signals[TASK_STARTED], 0, ensure_handle (self, task));
-          if (handle_observed (task))
-            _osiiso_task_handle_notify_status (task->handle);
+          if (observed_handle (task) != NULL)
+            _osiiso_task_handle_notify_status (observed_handle (task));
           break;
 
         case EVENT_RETRYING:
           if (want_retrying)
             g_signal_emit (self, signals[TASK_RETRYING], 0, ensure_handle (self, task), event->error);
-          if (emit && handle_observed (task))
-            _osiiso_task_handle_notify_status (task->handle);
+          if (emit && observed_handle (task) != NULL)
+            _osiiso_task_handle_notify_status (observed_handle (task));
           g_clear_error (&event->error);
           break;
 
@@ -876,6 +894,8 @@ deliver_events (OsiisoQueue *self,
 
             if (handle != NULL)
               _osiiso_task_handle_completed (handle, g_atomic_int_get ((gint *) &((GObject *) handle)->ref_count) > 1);
+            if (task_group (task) != NULL)
+              _osiiso_task_group_delivered (task_group (task), task);
             if (want_completed)
               g_signal_emit (self, signals[TASK_COMPLETED], 0, result);
 
@@ -1605,6 +1625,48 @@ osiiso_queue_init (OsiisoQueue *self)
  * Public API
  * --------------------------------------------------------------------- */
 
+/* When a new task becomes eligible: now, after its delay, or at its
+ * run-at time (converted to the monotonic clock once, here). */
+static void
+set_due (OsiisoTask *task,
+         gint64      now)
+{
+  OsiisoTaskOptions *options = task->options;
+
+  task->created = now;
+  if (options->delay >= 0)
+    task->due = now + seconds_to_usec (options->delay);
+  else if (options->run_at >= 0)
+    task->due = now + MAX (0, options->run_at - g_get_real_time ());
+  else
+    task->due = 0;
+}
+
+/* Queues an accepted task: ordered among the ready ones, or waiting for
+ * its time. */
+static void
+admit_locked (OsiisoQueue *self,
+              OsiisoTask  *task,
+              gint64       now)
+{
+  OsiisoQueuePrivate *priv = PRIV (self);
+
+  task->seq = priv->next_seq++;
+  priv->n_status[OSIISO_TASK_STATUS_PENDING]++;
+  if (task->due > now)
+    {
+      task->scheduled_for = task->due;
+      set_status_locked (priv, task, OSIISO_TASK_STATUS_SCHEDULED);
+      push_timer_locked (priv, task);
+      arm_locked (priv, task->due);
+    }
+  else
+    {
+      push_ready_locked (priv, task);
+      maybe_kick_locked (self);
+    }
+}
+
 static OsiisoTaskHandle *
 submit_internal (OsiisoQueue        *self,
                  OsiisoTaskFunc      func,
@@ -1619,8 +1681,7 @@ submit_internal (OsiisoQueue        *self,
   OsiisoQueuePrivate *priv = PRIV (self);
   OsiisoTaskHandle *handle;
   OsiisoTask *task;
-  gdouble delay;
-  gint64 run_at, now, deadline = -1;
+  gint64 now, deadline = -1;
   gulong cancelled_id = 0;
 
   if (options == NULL)
@@ -1633,15 +1694,7 @@ submit_internal (OsiisoQueue        *self,
   task->handle = g_object_ref (handle);
 
   now = g_get_monotonic_time ();
-  task->created = now;
-  delay = options->delay;
-  run_at = options->run_at;
-  if (delay >= 0)
-    task->due = now + seconds_to_usec (delay);
-  else if (run_at >= 0)
-    task->due = now + MAX (0, run_at - g_get_real_time ());   /* converted once */
-  else
-    task->due = 0;
+  set_due (task, now);
 
   if (wait && timeout >= 0)
     deadline = now + seconds_to_usec (timeout);
@@ -1696,20 +1749,7 @@ submit_internal (OsiisoQueue        *self,
         }
     }
 
-  task->seq = priv->next_seq++;
-  priv->n_status[OSIISO_TASK_STATUS_PENDING]++;
-  if (task->due > now)
-    {
-      task->scheduled_for = task->due;
-      set_status_locked (priv, task, OSIISO_TASK_STATUS_SCHEDULED);
-      push_timer_locked (priv, task);
-      arm_locked (priv, task->due);
-    }
-  else
-    {
-      push_ready_locked (priv, task);
-      maybe_kick_locked (self);
-    }
+  admit_locked (self, task, now);
   arm_locked (priv, 0);   /* counts changed */
   _osiiso_queue_unlock (self);
 
@@ -1813,6 +1853,163 @@ osiiso_queue_submit_wait (OsiisoQueue        *self,
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   return submit_internal (self, func, user_data, destroy, options, TRUE, timeout, cancellable, error);
+}
+
+/**
+ * osiiso_queue_submit_group:
+ * @self: a #OsiisoQueue
+ * @group: an #OsiisoTaskGroup that was not submitted yet
+ * @error: return location for a #GError
+ *
+ * Submits every task of @group, atomically: either all of them are
+ * queued, in the group's order, or none is. Nothing is queued when an
+ * entry was invalid (%OSIISO_ERROR_INVALID_OPTION, also for worker calls
+ * or commands on a thread or async queue, and in-process functions on a
+ * process queue), when the queue does not accept tasks
+ * (%OSIISO_ERROR_CLOSED), or when #OsiisoQueue:size leaves no room for the
+ * whole group (%OSIISO_ERROR_FULL); a group is submitted once. Never
+ * blocks; safe from any thread, but the group's #GListModel announces its
+ * items on the calling thread.
+ *
+ * Returns: %TRUE if the group was queued, %FALSE with @error set
+ */
+gboolean
+osiiso_queue_submit_group (OsiisoQueue      *self,
+                           OsiisoTaskGroup  *group,
+                           GError          **error)
+{
+  OsiisoQueuePrivate *priv;
+  GPtrArray *tasks;
+  gint64 now;
+
+  g_return_val_if_fail (OSIISO_IS_QUEUE (self), FALSE);
+  g_return_val_if_fail (OSIISO_IS_TASK_GROUP (group), FALSE);
+  g_return_val_if_fail (error == NULL || *error == NULL, FALSE);
+
+  priv = PRIV (self);
+  if (!_osiiso_task_group_check (group, priv->backend->process_tasks, error))
+    return FALSE;
+
+  tasks = _osiiso_task_group_get_tasks (group);
+  now = g_get_monotonic_time ();
+  for (guint i = 0; i < tasks->len; i++)
+    set_due (g_ptr_array_index (tasks, i), now);
+
+  _osiiso_queue_lock (self);
+  if (!accepting_locked (priv))
+    {
+      _osiiso_queue_unlock (self);
+      g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED,
+                           _("the queue is not accepting tasks"));
+      return FALSE;
+    }
+  if (priv->size != 0 && outstanding_locked (priv) + tasks->len > priv->size)
+    {
+      guint room = priv->size > outstanding_locked (priv) ? priv->size - outstanding_locked (priv) : 0;
+
+      _osiiso_queue_unlock (self);
+      g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_FULL,
+                   _("the queue has room for %u more tasks, not the %u of group “%s”"),
+                   room, tasks->len, osiiso_task_group_get_id (group));
+      return FALSE;
+    }
+  for (guint i = 0; i < tasks->len; i++)
+    {
+      OsiisoTask *task = g_ptr_array_index (tasks, i);
+
+      task->queue = self;
+      admit_locked (self, _osiiso_task_ref (task), now);   /* the queue's reference */
+    }
+  _osiiso_task_group_admitted_locked (group, self);
+  arm_locked (priv, 0);   /* counts changed */
+  _osiiso_queue_unlock (self);
+
+  _osiiso_task_group_emit_submitted (group);
+  return TRUE;
+}
+
+/**
+ * osiiso_queue_map:
+ * @self: a #OsiisoQueue that runs task functions (a thread or async queue)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the task
+ *   function, shared by every task
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once every task is done
+ * @inputs: an array (any `a*` type): one task per element, which the task
+ *   reads with osiiso_task_context_get_input(); a floating reference is
+ *   taken
+ * @options: (nullable): the options of every task, or %NULL for the
+ *   defaults
+ * @error: return location for a #GError
+ *
+ * Runs @func once per input: a new #OsiisoTaskGroup with
+ * osiiso_task_group_add_map(), submitted with osiiso_queue_submit_group(),
+ * all or nothing. No handle is made per task unless asked for.
+ *
+ * Returns: (transfer full): the group, or %NULL with @error set
+ */
+OsiisoTaskGroup *
+osiiso_queue_map (OsiisoQueue        *self,
+                  OsiisoTaskFunc      func,
+                  gpointer            user_data,
+                  GDestroyNotify      destroy,
+                  GVariant           *inputs,
+                  OsiisoTaskOptions  *options,
+                  GError            **error)
+{
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+
+  g_return_val_if_fail (OSIISO_IS_QUEUE (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (inputs != NULL, NULL);
+  g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
+
+  group = osiiso_task_group_new (options != NULL ? options->group_id : NULL);
+  osiiso_task_group_add_map (group, func, user_data, destroy, inputs, options);
+  if (!osiiso_queue_submit_group (self, group, error))
+    return NULL;
+  return g_steal_pointer (&group);
+}
+
+/**
+ * osiiso_queue_map_objects:
+ * @self: a #OsiisoQueue that runs task functions (a thread or async queue)
+ * @func: (scope notified) (closure user_data) (destroy destroy): the task
+ *   function, shared by every task
+ * @user_data: data for @func
+ * @destroy: (nullable): frees @user_data once every task is done
+ * @inputs: a #GListModel: one task per item, which the task reads with
+ *   osiiso_task_context_get_input_object()
+ * @options: (nullable): the options of every task, or %NULL for the
+ *   defaults
+ * @error: return location for a #GError
+ *
+ * Like osiiso_queue_map(), over the items of a #GListModel (a #GListStore,
+ * or any model of objects).
+ *
+ * Returns: (transfer full): the group, or %NULL with @error set
+ */
+OsiisoTaskGroup *
+osiiso_queue_map_objects (OsiisoQueue        *self,
+                          OsiisoTaskFunc      func,
+                          gpointer            user_data,
+                          GDestroyNotify      destroy,
+                          GListModel         *inputs,
+                          OsiisoTaskOptions  *options,
+                          GError            **error)
+{
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+
+  g_return_val_if_fail (OSIISO_IS_QUEUE (self), NULL);
+  g_return_val_if_fail (func != NULL, NULL);
+  g_return_val_if_fail (G_IS_LIST_MODEL (inputs), NULL);
+  g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
+
+  group = osiiso_task_group_new (options != NULL ? options->group_id : NULL);
+  osiiso_task_group_add_map_objects (group, func, user_data, destroy, inputs, options);
+  if (!osiiso_queue_submit_group (self, group, error))
+    return NULL;
+  return g_steal_pointer (&group);
 }
 
 /**
@@ -2525,17 +2722,23 @@ wait_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+/* Waits until @done (called with the queue's lock held) returns TRUE, at
+ * most @timeout seconds (negative: no limit). Returns FALSE if the wait
+ * timed out or @cancellable was cancelled first. */
 gboolean
-_osiiso_queue_wait_task (OsiisoQueue   *self,
-                         OsiisoTask    *task,
-                         gdouble        timeout,
-                         GCancellable  *cancellable,
-                         GError       **error)
+_osiiso_queue_wait_for (OsiisoQueue       *self,
+                        OsiisoWaitDoneFunc done,
+                        gpointer           data,
+                        gdouble            timeout,
+                        GCancellable      *cancellable)
 {
   OsiisoQueuePrivate *priv = PRIV (self);
-  gboolean timed_out = FALSE;
+  gboolean met;
 
-  if (_osiiso_task_status_is_final (_osiiso_task_get_status (task)))
+  g_mutex_lock (&priv->lock);
+  met = done (data);
+  g_mutex_unlock (&priv->lock);
+  if (met)
     return TRUE;
 
   /* On the thread that runs the queue's context (it already owns it, or
@@ -2548,6 +2751,7 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
       GSource *timer = NULL;
       GSource *cancelled = NULL;
       gboolean was_cancelled = FALSE;
+      gboolean timed_out = FALSE;
 
       if (timeout >= 0)
         {
@@ -2562,9 +2766,15 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
           g_source_set_callback (cancelled, G_SOURCE_FUNC (wait_cancelled_cb), &was_cancelled, NULL);
           g_source_attach (cancelled, priv->context);
         }
-      while (!_osiiso_task_status_is_final (_osiiso_task_get_status (task))
-             && !timed_out && !was_cancelled && !g_cancellable_is_cancelled (cancellable))
-        g_main_context_iteration (priv->context, TRUE);
+      for (;;)
+        {
+          g_mutex_lock (&priv->lock);
+          met = done (data);
+          g_mutex_unlock (&priv->lock);
+          if (met || timed_out || was_cancelled || g_cancellable_is_cancelled (cancellable))
+            break;
+          g_main_context_iteration (priv->context, TRUE);
+        }
       if (timer != NULL)
         {
           g_source_destroy (timer);
@@ -2587,14 +2797,14 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
 
       g_mutex_lock (&priv->lock);
       priv->n_waiters++;
-      while (!_osiiso_task_status_is_final (task->status) && !g_cancellable_is_cancelled (cancellable))
+      while (!(met = done (data)) && !g_cancellable_is_cancelled (cancellable))
         {
           if (deadline < 0)
             g_cond_wait (&priv->cond, &priv->lock);
           else if (!g_cond_wait_until (&priv->cond, &priv->lock, deadline)
                    && g_get_monotonic_time () >= deadline)
             {
-              timed_out = !_osiiso_task_status_is_final (task->status);
+              met = done (data);
               break;
             }
         }
@@ -2605,7 +2815,23 @@ _osiiso_queue_wait_task (OsiisoQueue   *self,
         g_cancellable_disconnect (cancellable, id);
     }
 
-  if (_osiiso_task_status_is_final (_osiiso_task_get_status (task)))
+  return met;
+}
+
+static gboolean
+task_is_final (gpointer data)
+{
+  return _osiiso_task_status_is_final (((OsiisoTask *) data)->status);
+}
+
+gboolean
+_osiiso_queue_wait_task (OsiisoQueue   *self,
+                         OsiisoTask    *task,
+                         gdouble        timeout,
+                         GCancellable  *cancellable,
+                         GError       **error)
+{
+  if (_osiiso_queue_wait_for (self, task_is_final, task, timeout, cancellable))
     return TRUE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))
     return FALSE;

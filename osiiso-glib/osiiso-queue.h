@@ -15,6 +15,7 @@
 #include <osiiso-glib/osiiso-task-result.h>
 #include <osiiso-glib/osiiso-run-summary.h>
 #include <osiiso-glib/osiiso-task-handle.h>
+#include <osiiso-glib/osiiso-task-group.h>
 
 G_BEGIN_DECLS
 
@@ -70,6 +71,26 @@ OsiisoTaskHandle  *osiiso_queue_submit_wait       (OsiisoQueue         *self,
                                                    OsiisoTaskOptions   *options,
                                                    gdouble              timeout,
                                                    GCancellable        *cancellable,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+OSIISO_AVAILABLE_IN_ALL
+gboolean           osiiso_queue_submit_group      (OsiisoQueue         *self,
+                                                   OsiisoTaskGroup     *group,
+                                                   GError             **error);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskGroup   *osiiso_queue_map               (OsiisoQueue         *self,
+                                                   OsiisoTaskFunc       func,
+                                                   gpointer             user_data,
+                                                   GDestroyNotify       destroy,
+                                                   GVariant            *inputs,
+                                                   OsiisoTaskOptions   *options,
+                                                   GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskGroup   *osiiso_queue_map_objects       (OsiisoQueue         *self,
+                                                   OsiisoTaskFunc       func,
+                                                   gpointer             user_data,
+                                                   GDestroyNotify       destroy,
+                                                   GListModel          *inputs,
+                                                   OsiisoTaskOptions   *options,
                                                    GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
 gboolean           osiiso_queue_start             (OsiisoQueue         *self,

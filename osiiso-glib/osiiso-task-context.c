@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-queue-private.h"
+#include "osiiso-task-group-private.h"
 #include "osiiso-i18n-private.h"
 
 /**
@@ -78,6 +79,7 @@ osiiso_task_context_unref (OsiisoTaskContext *self)
   if (self->has_value)
     g_value_unset (&self->value);
   g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->input, g_variant_unref);
   g_clear_object (&self->queue);
   _osiiso_task_data_unref (self->task);
   _osiiso_task_unref (self->task);
@@ -203,6 +205,81 @@ osiiso_task_context_get_name (OsiisoTaskContext *self)
   g_return_val_if_fail (self != NULL, NULL);
 
   return _osiiso_task_get_name (self->task);
+}
+
+/**
+ * osiiso_task_context_get_input:
+ * @self: a #OsiisoTaskContext
+ *
+ * Gets the task's input: the element of the inputs given to
+ * osiiso_queue_map() or osiiso_task_group_add_map() for this task, or the
+ * input given to osiiso_task_group_add(). It is made on first use and
+ * kept by the context.
+ *
+ * Returns: (nullable) (transfer none): the input, or %NULL for a task
+ *   without one
+ */
+GVariant *
+osiiso_task_context_get_input (OsiisoTaskContext *self)
+{
+  GVariant *input;
+
+  g_return_val_if_fail (self != NULL, NULL);
+
+  input = g_atomic_pointer_get (&self->input);
+  if (input == NULL && self->task->batch != NULL)
+    {
+      GVariant *fresh = _osiiso_batch_dup_input (self->task->batch, self->task->index);
+
+      if (fresh == NULL)
+        return NULL;
+      if (g_atomic_pointer_compare_and_exchange (&self->input, NULL, fresh))
+        input = fresh;
+      else
+        {
+          g_variant_unref (fresh);
+          input = g_atomic_pointer_get (&self->input);
+        }
+    }
+  return input;
+}
+
+/**
+ * osiiso_task_context_get_input_object:
+ * @self: a #OsiisoTaskContext
+ *
+ * Gets the task's input object: the item of the #GListModel given to
+ * osiiso_queue_map_objects() or osiiso_task_group_add_map_objects() for
+ * this task.
+ *
+ * Returns: (nullable) (transfer none): the object, or %NULL for a task
+ *   without one
+ */
+GObject *
+osiiso_task_context_get_input_object (OsiisoTaskContext *self)
+{
+  g_return_val_if_fail (self != NULL, NULL);
+
+  if (self->task->batch == NULL)
+    return NULL;
+  return _osiiso_batch_get_input_object (self->task->batch, self->task->index);
+}
+
+/**
+ * osiiso_task_context_get_index:
+ * @self: a #OsiisoTaskContext
+ *
+ * Gets the task's position in its group (the index of its input in a
+ * map), or 0 for a task submitted on its own.
+ *
+ * Returns: the index
+ */
+guint
+osiiso_task_context_get_index (OsiisoTaskContext *self)
+{
+  g_return_val_if_fail (self != NULL, 0);
+
+  return self->task->batch != NULL ? self->task->index : 0;
 }
 
 /**

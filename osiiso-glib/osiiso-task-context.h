@@ -82,6 +82,12 @@ const char        *osiiso_task_context_get_name        (OsiisoTaskContext *self)
 OSIISO_AVAILABLE_IN_ALL
 GVariant          *osiiso_task_context_get_metadata    (OsiisoTaskContext *self);
 OSIISO_AVAILABLE_IN_ALL
+GVariant          *osiiso_task_context_get_input       (OsiisoTaskContext *self);
+OSIISO_AVAILABLE_IN_ALL
+GObject           *osiiso_task_context_get_input_object (OsiisoTaskContext *self);
+OSIISO_AVAILABLE_IN_ALL
+guint              osiiso_task_context_get_index       (OsiisoTaskContext *self);
+OSIISO_AVAILABLE_IN_ALL
 void               osiiso_task_context_set_value       (OsiisoTaskContext *self,
                                                         const GValue      *value);
 OSIISO_AVAILABLE_IN_ALL

@@ -185,6 +185,17 @@ _osiiso_task_handle_new (OsiisoTask  *task,
   return self;
 }
 
+OsiisoTaskHandle *
+_osiiso_task_handle_new_linked (OsiisoTask      *task,
+                                OsiisoQueueLink *link)
+{
+  OsiisoTaskHandle *self = g_object_new (OSIISO_TYPE_TASK_HANDLE, NULL);
+
+  self->task = _osiiso_task_ref (task);
+  self->queue = _osiiso_queue_link_ref (link);
+  return self;
+}
+
 OsiisoTask *
 _osiiso_task_handle_get_task (OsiisoTaskHandle *self)
 {

@@ -10,6 +10,14 @@
 
 G_BEGIN_DECLS
 
+/* What the tasks of one osiiso_task_group_add*() call share: their group,
+ * their inputs, and the data of their function, freed once with the last
+ * task's data. Defined in osiiso-task-group-private.h. */
+typedef struct _OsiisoBatch OsiisoBatch;
+
+/* A weak link to a queue, shared by its handles (osiiso-queue-private.h). */
+typedef struct _OsiisoQueueLink OsiisoQueueLink;
+
 /* The task record: one per submitted task, owned by its queue while the
  * task is live and until its completion has been delivered on the queue's
  * main context. Fields marked (lock) are written under the queue's lock;
@@ -26,6 +34,7 @@ struct _OsiisoTask
   guint              in_timer : 1;   /* heap_pos refers to the timer heap (lock) */
   guint              in_ready : 1;   /* in the ready queue (lock) */
   guint              in_fifo : 1;    /* in the ready queue's FIFO, linked by run_prev/next (lock) */
+  guint              index;          /* position in its batch's group */
   guint64            id;             /* unique in the process */
   guint64            seq;            /* submission order in its queue: FIFO tie-break */
   gint64             due;            /* monotonic µs: eligible time, or attempt deadline */
@@ -39,6 +48,7 @@ struct _OsiisoTask
   gpointer           user_data;
   GDestroyNotify     destroy;
   OsiisoTaskOptions *options;        /* owned, immutable, often shared */
+  OsiisoBatch       *batch;          /* owned with the data: the batch of a group entry, or NULL */
 
   OsiisoTaskContext *context;        /* the running attempt's context (lock) */
   OsiisoTaskHandle  *handle;         /* owned until completion is delivered; owner context only */
@@ -62,6 +72,7 @@ struct _OsiisoTaskContext
   OsiisoTask        *task;           /* owned */
   OsiisoQueue       *queue;          /* asynchronous attempts: owned until completed; atomic */
   GCancellable      *cancellable;    /* created on first use; atomic pointer */
+  GVariant          *input;          /* a group task's input, made on first use; atomic pointer */
   GValue             value;
 };
 
@@ -128,6 +139,9 @@ OsiisoRunSummary  *_osiiso_run_summary_new        (GPtrArray         *results,
 /* osiiso-task-handle.c */
 OsiisoTaskHandle  *_osiiso_task_handle_new        (OsiisoTask        *task,
                                                    OsiisoQueue       *queue);
+/* A handle on the queue behind @link (osiiso-queue-private.h). */
+OsiisoTaskHandle  *_osiiso_task_handle_new_linked (OsiisoTask        *task,
+                                                   OsiisoQueueLink   *link);
 OsiisoTask        *_osiiso_task_handle_get_task   (OsiisoTaskHandle  *self);
 /* Called on the owner context when the task's completion is delivered. */
 void               _osiiso_task_handle_completed  (OsiisoTaskHandle  *self,

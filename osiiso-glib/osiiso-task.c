@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-task-private.h"
+#include "osiiso-task-group-private.h"
 #include "osiiso-task-options-private.h"
 
 /* Task ids are unique in the process, not only in one queue, so results
@@ -47,10 +48,13 @@ release_user_data (OsiisoTask *task)
 {
   GDestroyNotify destroy = g_steal_pointer (&task->destroy);
   gpointer user_data = g_steal_pointer (&task->user_data);
+  OsiisoBatch *batch = g_steal_pointer (&task->batch);
 
   task->func = NULL;
   if (destroy != NULL)
     destroy (user_data);
+  if (batch != NULL)
+    _osiiso_batch_unref (batch);
 }
 
 void

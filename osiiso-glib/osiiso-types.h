@@ -136,6 +136,8 @@ typedef enum /*< flags >*/ {
  * @OSIISO_ERROR_UNKNOWN_FUNCTION: a worker has no function of that name
  * @OSIISO_ERROR_COMMAND: a command task could not start, or exited with a
  *   non-zero status or by a signal
+ * @OSIISO_ERROR_CHECKPOINT: a checkpoint database could not be opened, is
+ *   not a database, or failed to read or write (#OsiisoCheckpoint)
  *
  * Error codes in the %OSIISO_ERROR domain. More codes may be added later.
  */
@@ -152,6 +154,7 @@ typedef enum {
   OSIISO_ERROR_WORKER,
   OSIISO_ERROR_UNKNOWN_FUNCTION,
   OSIISO_ERROR_COMMAND,
+  OSIISO_ERROR_CHECKPOINT,
 } OsiisoError;
 
 OSIISO_AVAILABLE_IN_ALL

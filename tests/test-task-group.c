@@ -1,0 +1,533 @@
+/* test-task-group.c: map, groups, one-shot maps
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "test-util.h"
+
+/* Squares its int64 input; sleeps a little for odd inputs so tasks finish
+ * out of input order. */
+static gboolean
+task_square (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  gint64 n = g_variant_get_int64 (osiiso_task_context_get_input (ctx));
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (n % 2 == 1)
+    g_usleep (1000);
+  g_value_set_int64 (g_value_init (&value, G_TYPE_INT64), n * n);
+  osiiso_task_context_set_value (ctx, &value);
+  return TRUE;
+}
+
+/* Fails for input 3. */
+static gboolean
+task_fail_on_3 (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  if (g_variant_get_int64 (osiiso_task_context_get_input (ctx)) == 3)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "three");
+      return FALSE;
+    }
+  return task_square (ctx, data, error);
+}
+
+static GVariant *
+range_inputs (gint64 n)
+{
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("ax"));
+  for (gint64 i = 0; i < n; i++)
+    g_variant_builder_add (&builder, "x", i);
+  return g_variant_builder_end (&builder);
+}
+
+static void
+count_destroy (gpointer data)
+{
+  (*(guint *) data)++;
+}
+
+static void
+test_map_values_in_order (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+  guint destroyed = 0;
+
+  group = osiiso_queue_map (queue, task_square, &destroyed, count_destroy, range_inputs (200), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_task_group_get_size (group), ==, 200);
+  g_assert_true (g_str_has_prefix (osiiso_task_group_get_id (group), "group-"));
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 200);
+
+  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (values->len, ==, 200);
+  for (guint i = 0; i < values->len; i++)
+    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+  /* The shared data is freed once, when the last task is done (the last
+   * attempt context may be dropped on a worker thread a moment later). */
+  {
+    gdouble deadline = now_s () + 10;
+
+    while (g_atomic_int_get ((gint *) &destroyed) == 0 && now_s () < deadline)
+      g_main_context_iteration (NULL, FALSE), g_usleep (1000);
+  }
+  g_assert_cmpuint (destroyed, ==, 1);
+  for (guint i = 0; i < 200; i++)
+    g_assert_cmpint (osiiso_task_group_get_status (group, i), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+  g_assert_cmpuint (osiiso_task_group_get_n_completed (group), ==, 200);
+}
+
+static void
+items_changed_cb (GListModel *model, guint position, guint removed, guint added, guint *calls)
+{
+  g_assert_cmpuint (position, ==, 0);
+  g_assert_cmpuint (removed, ==, 0);
+  g_assert_cmpuint (added, ==, 3);
+  (*calls)++;
+}
+
+static void
+started_cb (OsiisoQueue *queue, OsiisoTaskHandle *handle, GPtrArray *seen)
+{
+  g_ptr_array_add (seen, handle);
+}
+
+/* A GTK-free check that the group behaves as a GListModel must. */
+static void
+test_list_model (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new ("pictures");
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) started = g_ptr_array_new ();
+  g_autoptr(GError) error = NULL;
+  GListModel *model = G_LIST_MODEL (group);
+  guint calls = 0;
+
+  g_assert_cmpuint (osiiso_task_group_add (group, task_square, NULL, NULL, g_variant_new_int64 (1), NULL), ==, 0);
+  g_assert_cmpuint (osiiso_task_group_add_map (group, task_square, NULL, NULL, range_inputs (2), NULL), ==, 1);
+  g_assert_cmpuint (osiiso_task_group_get_size (group), ==, 3);
+  g_assert_true (g_list_model_get_item_type (model) == OSIISO_TYPE_TASK_HANDLE);
+  /* No items before the group is submitted. */
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 0);
+  g_assert_null (g_list_model_get_item (model, 0));
+
+  g_signal_connect (model, "items-changed", G_CALLBACK (items_changed_cb), &calls);
+  g_signal_connect (queue, "task-started", G_CALLBACK (started_cb), started);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (calls, ==, 1);
+  g_assert_cmpuint (g_list_model_get_n_items (model), ==, 3);
+  g_assert_null (g_list_model_get_item (model, 3));
+
+  for (guint i = 0; i < 3; i++)
+    {
+      g_autoptr(OsiisoTaskHandle) item = g_list_model_get_item (model, i);
+
+      /* The same handle each time, and the group's id on it. */
+      g_assert_true (item == osiiso_task_group_get_handle (group, i));
+      g_assert_cmpstr (osiiso_task_handle_get_group_id (item), ==, "pictures");
+    }
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 3);
+  /* The signals carried the group's handles. */
+  g_assert_cmpuint (started->len, ==, 3);
+  for (guint i = 0; i < started->len; i++)
+    {
+      gboolean found = FALSE;
+
+      for (guint j = 0; j < 3; j++)
+        found |= g_ptr_array_index (started, i) == (gpointer) osiiso_task_group_get_handle (group, j);
+      g_assert_true (found);
+    }
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpstr (osiiso_task_result_get_group_id (osiiso_task_group_get_result (group, i)), ==, "pictures");
+  g_assert_cmpuint (calls, ==, 1);   /* items never change afterwards */
+}
+
+static void
+test_atomic_admission (void)
+{
+  g_autoptr(OsiisoQueue) queue = g_object_new (OSIISO_TYPE_THREAD_QUEUE, "workers", 1, "size", 5, NULL);
+  g_autoptr(OsiisoTaskOptions) bad = options_new ("retries", -3, NULL);
+  g_autoptr(OsiisoTaskGroup) too_big = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoTaskGroup) invalid = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoTaskGroup) not_array = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoTaskGroup) commands = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoTaskGroup) fits = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *argv[] = { "true", NULL };
+  guint destroyed = 0;
+
+  for (guint i = 0; i < 3; i++)
+    submit_ok (queue, task_ok, NULL, NULL);
+
+  /* Room for 2, not 3: nothing of the group is queued. */
+  osiiso_task_group_add_map (too_big, task_square, &destroyed, count_destroy, range_inputs (3), NULL);
+  g_assert_false (osiiso_queue_submit_group (queue, too_big, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_FULL);
+  g_clear_error (&error);
+  g_assert_cmpuint (osiiso_queue_get_pending (queue), ==, 3);
+  g_assert_false (osiiso_task_group_get_submitted (too_big));
+
+  /* One invalid entry: nothing is queued. */
+  osiiso_task_group_add (invalid, task_ok, NULL, NULL, NULL, NULL);
+  osiiso_task_group_add (invalid, task_ok, NULL, NULL, NULL, bad);
+  g_assert_false (osiiso_queue_submit_group (queue, invalid, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+  g_clear_error (&error);
+
+  osiiso_task_group_add_map (not_array, task_square, NULL, NULL, g_variant_new_int32 (3), NULL);
+  g_assert_false (osiiso_queue_submit_group (queue, not_array, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+  g_clear_error (&error);
+
+  /* A thread queue runs no commands. */
+  osiiso_task_group_add_command (commands, argv, NULL, NULL, NULL, NULL);
+  g_assert_false (osiiso_queue_submit_group (queue, commands, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+  g_clear_error (&error);
+  g_assert_cmpuint (osiiso_queue_get_pending (queue), ==, 3);
+
+  /* What fits goes in whole; a group is submitted once. */
+  fits = osiiso_queue_map (queue, task_square, NULL, NULL, range_inputs (2), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_queue_get_pending (queue), ==, 5);
+  g_assert_false (osiiso_queue_submit_group (queue, fits, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+  g_clear_error (&error);
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 5);
+
+  /* A closed queue takes nothing. */
+  g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, &error));
+  g_clear_object (&too_big);
+  g_assert_cmpuint (destroyed, ==, 1);   /* the refused map's data is freed with it */
+  too_big = osiiso_task_group_new (NULL);
+  osiiso_task_group_add (too_big, task_ok, NULL, NULL, NULL, NULL);
+  g_assert_false (osiiso_queue_submit_group (queue, too_big, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED);
+}
+
+static void
+test_values_error_when_failed_or_cancelled (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoTaskGroup) failing = NULL;
+  g_autoptr(OsiisoTaskGroup) cancelled = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(OsiisoRunSummary) waited = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+
+  failing = osiiso_queue_map (queue, task_fail_on_3, NULL, NULL, range_inputs (5), NULL, &error);
+  g_assert_no_error (error);
+  cancelled = osiiso_queue_map (queue, task_square, NULL, NULL, range_inputs (4), NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_task_group_cancel (cancelled), ==, 4);
+  summary = run_ok (queue);
+
+  values = osiiso_task_group_get_values (failing, 5, NULL, &error);
+  g_assert_null (values);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
+  g_clear_error (&error);
+  values = osiiso_task_group_get_values (cancelled, 5, NULL, &error);
+  g_assert_null (values);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
+  g_clear_error (&error);
+
+  /* The summary of a group lines up with its inputs. */
+  waited = osiiso_task_group_wait (failing, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_total (waited), ==, 5);
+  g_assert_cmpuint (osiiso_run_summary_get_failed (waited), ==, 1);
+  {
+    guint n;
+    OsiisoTaskResult **results = osiiso_run_summary_get_results (waited, &n);
+
+    g_assert_cmpuint (n, ==, 5);
+    for (guint i = 0; i < n; i++)
+      g_assert_cmpint (osiiso_task_result_get_status (results[i]), ==,
+                       i == 3 ? OSIISO_TASK_STATUS_FAILED : OSIISO_TASK_STATUS_SUCCEEDED);
+  }
+}
+
+/* Tasks wait at their own gate, opened in the order 2, 0, 1. */
+static gboolean
+task_indexed_gate (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  Gate *gates = data;
+
+  gate_wait (&gates[osiiso_task_context_get_index (ctx)]);
+  return TRUE;
+}
+
+static void
+test_completion_order (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (3));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(GError) error = NULL;
+  Gate gates[3];
+  const guint order[3] = { 2, 0, 1 };
+
+  for (guint i = 0; i < 3; i++)
+    gate_init (&gates[i]);
+  g_assert_true (osiiso_queue_start (queue, &error));
+  group = osiiso_queue_map (queue, task_indexed_gate, gates, NULL, range_inputs (3), NULL, &error);
+  g_assert_no_error (error);
+
+  /* Nothing finished yet: the wait times out. */
+  g_assert_null (osiiso_task_group_wait_completed (group, 0, 0.05, NULL, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_TIMEOUT);
+  g_clear_error (&error);
+
+  for (guint k = 0; k < 3; k++)
+    {
+      OsiisoTaskHandle *handle;
+
+      gate_open (&gates[order[k]]);
+      handle = osiiso_task_group_wait_completed (group, k, 10, NULL, &error);
+      g_assert_no_error (error);
+      g_assert_true (handle == osiiso_task_group_get_handle (group, order[k]));
+    }
+  /* Asked again, the same order. */
+  for (guint k = 0; k < 3; k++)
+    g_assert_true (osiiso_task_group_wait_completed (group, k, 0, NULL, NULL)
+                   == osiiso_task_group_get_handle (group, order[k]));
+
+  g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, &error));
+  for (guint i = 0; i < 3; i++)
+    gate_clear (&gates[i]);
+}
+
+static void
+store_result_cb (GObject *source, GAsyncResult *result, gpointer data)
+{
+  *(GAsyncResult **) data = g_object_ref (result);
+}
+
+static void
+test_wait_async (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(GAsyncResult) all = NULL;
+  g_autoptr(GAsyncResult) first = NULL;
+  g_autoptr(GAsyncResult) late = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(OsiisoTaskHandle) handle = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) never = NULL;
+  g_autoptr(GError) error = NULL;
+
+  group = osiiso_queue_map (queue, task_square, NULL, NULL, range_inputs (20), NULL, &error);
+  g_assert_no_error (error);
+  osiiso_task_group_wait_async (group, NULL, store_result_cb, &all);
+  osiiso_task_group_wait_completed_async (group, 0, NULL, store_result_cb, &first);
+  g_assert_true (osiiso_queue_start (queue, &error));
+
+  while (all == NULL || first == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  summary = osiiso_task_group_wait_finish (group, all, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 20);
+  handle = osiiso_task_group_wait_completed_finish (group, first, &error);
+  g_assert_no_error (error);
+  g_assert_true (osiiso_task_handle_is_done (handle));
+
+  /* Once delivered, a wait completes at once. */
+  osiiso_task_group_wait_completed_async (group, 19, NULL, store_result_cb, &late);
+  while (late == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_clear_object (&handle);
+  handle = osiiso_task_group_wait_completed_finish (group, late, &error);
+  g_assert_no_error (error);
+
+  g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, &error));
+  g_assert_no_error (error);
+}
+
+static void
+test_wait_async_cancelled (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(GCancellable) cancellable = g_cancellable_new ();
+  g_autoptr(GAsyncResult) result = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+
+  /* The queue never starts: only the cancellable ends the wait. */
+  group = osiiso_queue_map (queue, task_square, NULL, NULL, range_inputs (3), NULL, &error);
+  g_assert_no_error (error);
+  osiiso_task_group_wait_async (group, cancellable, store_result_cb, &result);
+  g_cancellable_cancel (cancellable);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  summary = osiiso_task_group_wait_finish (group, result, &error);
+  g_assert_null (summary);
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+}
+
+static gboolean
+task_name_length (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  GAction *action = G_ACTION (osiiso_task_context_get_input_object (ctx));
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_set_uint (g_value_init (&value, G_TYPE_UINT), strlen (g_action_get_name (action)));
+  osiiso_task_context_set_value (ctx, &value);
+  return TRUE;
+}
+
+static void
+test_map_objects (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *names[] = { "a", "bb", "ccc", "dddd" };
+
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    {
+      g_autoptr(GSimpleAction) action = g_simple_action_new (names[i], NULL);
+
+      g_list_store_append (store, action);
+    }
+  group = osiiso_queue_map_objects (queue, task_name_length, NULL, NULL, G_LIST_MODEL (store), NULL, &error);
+  g_assert_no_error (error);
+  g_list_store_remove_all (store);   /* the group took the items */
+  summary = run_ok (queue);
+  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < G_N_ELEMENTS (names); i++)
+    g_assert_cmpuint (g_value_get_uint (g_ptr_array_index (values, i)), ==, i + 1);
+}
+
+static gboolean
+task_double_input (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_set_string (g_value_init (&value, G_TYPE_STRING), data);
+  osiiso_task_context_set_value (ctx, &value);
+  return TRUE;
+}
+
+/* A group of different functions, with its own id. */
+static void
+test_heterogeneous_group (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new ("mixed");
+  g_autoptr(OsiisoTaskOptions) named = options_new ("name", "labelled", "group-id", "other", NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+
+  osiiso_task_group_add (group, task_square, NULL, NULL, g_variant_new_int64 (7), NULL);
+  osiiso_task_group_add (group, task_double_input, g_strdup ("text"), g_free, NULL, named);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  summary = run_ok (queue);
+  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, 0)), ==, 49);
+  g_assert_cmpstr (g_value_get_string (g_ptr_array_index (values, 1)), ==, "text");
+  /* The group's id wins over the options'; the other options stay. */
+  g_assert_cmpstr (osiiso_task_result_get_group_id (osiiso_task_group_get_result (group, 1)), ==, "mixed");
+  g_assert_cmpstr (osiiso_task_result_get_name (osiiso_task_group_get_result (group, 1)), ==, "labelled");
+}
+
+static gboolean
+task_async_square (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  gint64 n = g_variant_get_int64 (osiiso_task_context_get_input (ctx));
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  g_value_set_int64 (g_value_init (&value, G_TYPE_INT64), n * n);
+  osiiso_task_context_return_value (ctx, &value);
+  return TRUE;
+}
+
+static void
+test_async_queue_map (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_async_queue_new (4));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+
+  group = osiiso_queue_map (queue, task_async_square, NULL, NULL, range_inputs (50), NULL, &error);
+  g_assert_no_error (error);
+  summary = run_ok (queue);
+  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < values->len; i++)
+    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+}
+
+/* Waits from another thread while the owner thread runs the queue. */
+static gpointer
+wait_in_thread (gpointer data)
+{
+  OsiisoTaskGroup *group = data;
+  g_autoptr(GError) error = NULL;
+  OsiisoRunSummary *summary = osiiso_task_group_wait (group, 30, NULL, &error);
+
+  g_assert_no_error (error);
+  return summary;
+}
+
+static void
+test_wait_from_other_thread (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(OsiisoRunSummary) waited = NULL;
+  g_autoptr(GError) error = NULL;
+  GThread *thread;
+
+  group = osiiso_queue_map (queue, task_square, NULL, NULL, range_inputs (100), NULL, &error);
+  g_assert_no_error (error);
+  thread = g_thread_new ("waiter", wait_in_thread, group);
+  summary = run_ok (queue);
+  waited = g_thread_join (thread);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (waited), ==, 100);
+}
+
+int
+main (int argc, char **argv)
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/group/map-values-in-order", test_map_values_in_order);
+  g_test_add_func ("/group/list-model", test_list_model);
+  g_test_add_func ("/group/atomic-admission", test_atomic_admission);
+  g_test_add_func ("/group/values-error-when-failed-or-cancelled", test_values_error_when_failed_or_cancelled);
+  g_test_add_func ("/group/completion-order", test_completion_order);
+  g_test_add_func ("/group/wait-async", test_wait_async);
+  g_test_add_func ("/group/wait-async-cancelled", test_wait_async_cancelled);
+  g_test_add_func ("/group/map-objects", test_map_objects);
+  g_test_add_func ("/group/heterogeneous", test_heterogeneous_group);
+  g_test_add_func ("/group/async-queue-map", test_async_queue_map);
+  g_test_add_func ("/group/wait-from-other-thread", test_wait_from_other_thread);
+
+  return g_test_run ();
+}
