@@ -1,14 +1,17 @@
 #!/bin/bash
-# Build osiiso-glib and run its demo program, build/examples/osiiso-demo.
+# Build osiiso-glib and run the README's example of the osiiso command-line
+# tool, examples/cli/run.sh: `osiiso run` over the sample inputs in
+# examples/cli/ (a live progress line on a terminal, then the summary and
+# the job log). The library's own demo is build/examples/osiiso-demo.
 #
-#   build-aux/demo.sh [demo arguments...]
+#   build-aux/demo.sh
 set -euo pipefail
 
 cd "$(dirname "$0")/.."
 
 PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev gobject-introspection
           libgirepository1.0-dev gtk-doc-tools libglib2.0-doc python3-gi gjs
-          gettext valgrind libsqlite3-dev)
+          gettext valgrind libsqlite3-dev xsltproc docbook-xsl docbook-xml)
 
 if [ "$(id -u)" = 0 ]; then
   apt-get update || echo "demo.sh: warning: apt-get update failed" >&2
@@ -24,4 +27,4 @@ if [ ! -f build/meson-private/coredata.dat ]; then
 fi
 meson compile -C build
 
-exec build/examples/osiiso-demo "$@"
+exec examples/cli/run.sh build/tools/osiiso

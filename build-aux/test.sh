@@ -14,7 +14,7 @@ cd "$(dirname "$0")/.."
 
 PACKAGES=(meson ninja-build pkg-config gcc libglib2.0-dev gobject-introspection
           libgirepository1.0-dev gtk-doc-tools libglib2.0-doc python3-gi gjs
-          gettext valgrind libsqlite3-dev)
+          gettext valgrind libsqlite3-dev xsltproc docbook-xsl docbook-xml)
 
 if [ "$(id -u)" = 0 ]; then
   apt-get update || echo "test.sh: warning: apt-get update failed" >&2
