@@ -53,8 +53,28 @@ OSIISO_AVAILABLE_IN_ALL
 OsiisoTaskResult **osiiso_run_summary_get_results   (OsiisoRunSummary  *self,
                                                      guint             *n_results);
 OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskResult **osiiso_run_summary_get_successes (OsiisoRunSummary  *self,
+                                                     guint             *n_results);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskResult **osiiso_run_summary_get_errors    (OsiisoRunSummary  *self,
+                                                     guint             *n_results);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskResult **osiiso_run_summary_get_cancellations (OsiisoRunSummary *self,
+                                                         guint            *n_results);
+OSIISO_AVAILABLE_IN_ALL
+const GValue      *osiiso_run_summary_get_values    (OsiisoRunSummary  *self,
+                                                     guint             *n_values);
+OSIISO_AVAILABLE_IN_ALL
 OsiisoTaskResult  *osiiso_run_summary_lookup        (OsiisoRunSummary  *self,
                                                      guint64            task_id);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskResult **osiiso_run_summary_lookup_by_name (OsiisoRunSummary *self,
+                                                      const char       *name,
+                                                      guint            *n_results);
+OSIISO_AVAILABLE_IN_ALL
+OsiisoTaskResult **osiiso_run_summary_lookup_by_group (OsiisoRunSummary *self,
+                                                       const char       *group_id,
+                                                       guint            *n_results);
 OSIISO_AVAILABLE_IN_ALL
 gboolean           osiiso_run_summary_check         (OsiisoRunSummary  *self,
                                                      gboolean           include_cancelled,
