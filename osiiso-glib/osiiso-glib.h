@@ -25,6 +25,7 @@
 #include <osiiso-glib/osiiso-async-queue.h>
 #include <osiiso-glib/osiiso-command-result.h>
 #include <osiiso-glib/osiiso-process-queue.h>
+#include <osiiso-glib/osiiso-map.h>
 #include <osiiso-glib/osiiso-worker.h>
 #include <osiiso-glib/osiiso-checkpoint.h>
 

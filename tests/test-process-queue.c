@@ -440,6 +440,75 @@ test_gjs_worker (void)
   check_binding_worker (argv);
 }
 
+/* map_call: one call per element, values in input order; a group of
+ * commands; the one-shot process map. */
+static void
+test_map_call_and_groups (void)
+{
+  g_autoptr(OsiisoQueue) queue = c_queue_new (2);
+  g_autoptr(OsiisoTaskGroup) map = NULL;
+  g_autoptr(OsiisoTaskGroup) mixed = osiiso_task_group_new ("mixed");
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GPtrArray) one_shot = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *echo_argv[] = { "echo", "hello", NULL };
+  const char *argv[] = { worker_tool, worker_module, NULL };
+  GVariantBuilder builder;
+
+  g_variant_builder_init (&builder, G_VARIANT_TYPE ("a(ii)"));
+  for (gint i = 0; i < 50; i++)
+    g_variant_builder_add (&builder, "(ii)", i, i);
+  map = osiiso_process_queue_map_call (OSIISO_PROCESS_QUEUE (queue), "add", g_variant_builder_end (&builder),
+                                       NULL, &error);
+  g_assert_no_error (error);
+
+  osiiso_task_group_add_command (mixed, echo_argv, NULL, NULL, NULL, NULL);
+  osiiso_task_group_add_call (mixed, "echo", g_variant_new_string ("called"), NULL);
+  g_assert_true (osiiso_queue_submit_group (queue, mixed, &error));
+  g_assert_no_error (error);
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 52);
+  values = osiiso_task_group_get_values (map, 5, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 50; i++)
+    g_assert_cmpint (g_variant_get_int32 (g_value_get_variant (g_ptr_array_index (values, i))), ==, 2 * (gint) i);
+  g_clear_pointer (&values, g_ptr_array_unref);
+  values = osiiso_task_group_get_values (mixed, 5, NULL, &error);
+  g_assert_no_error (error);
+  {
+    OsiisoCommandResult *result = g_value_get_boxed (g_ptr_array_index (values, 0));
+
+    g_assert_cmpuint (g_bytes_get_size (osiiso_command_result_get_stdout (result)), ==, 6);
+  }
+  g_assert_cmpstr (g_variant_get_string (g_value_get_variant (g_ptr_array_index (values, 1)), NULL), ==, "called");
+
+  /* A group of functions is refused by a process queue, whole. */
+  {
+    g_autoptr(OsiisoTaskGroup) functions = osiiso_task_group_new (NULL);
+
+    osiiso_task_group_add_command (functions, echo_argv, NULL, NULL, NULL, NULL);
+    osiiso_task_group_add (functions, task_ok, NULL, NULL, NULL, NULL);
+    g_assert_false (osiiso_queue_submit_group (queue, functions, &error));
+    g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+    g_clear_error (&error);
+  }
+
+  one_shot = osiiso_process_map (argv, "add", g_variant_new_parsed ("[(1, 1), (2, 2), (3, 3)]"),
+                                 2, NULL, 0, 30, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (one_shot->len, ==, 3);
+  for (guint i = 0; i < 3; i++)
+    g_assert_cmpint (g_variant_get_int32 (g_value_get_variant (g_ptr_array_index (one_shot, i))), ==, 2 * (gint) (i + 1));
+  g_clear_pointer (&one_shot, g_ptr_array_unref);
+
+  /* A failing call: no values, an execution error. */
+  one_shot = osiiso_process_map (argv, "fail", g_variant_new_parsed ("[1, 2]"), 1, NULL, 0, 30, &error);
+  g_assert_null (one_shot);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -468,6 +537,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process-queue/parent-killed", test_parent_killed);
   g_test_add_func ("/process-queue/python-worker", test_python_worker);
   g_test_add_func ("/process-queue/gjs-worker", test_gjs_worker);
+  g_test_add_func ("/process-queue/map-call-and-groups", test_map_call_and_groups);
 
   return g_test_run ();
 }

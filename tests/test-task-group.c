@@ -512,6 +512,50 @@ test_wait_from_other_thread (void)
   g_assert_cmpuint (osiiso_run_summary_get_succeeded (waited), ==, 100);
 }
 
+static void
+test_one_shot_maps (void)
+{
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(OsiisoTaskOptions) retrying = options_new ("retries", 1, NULL);
+  g_autoptr(GError) error = NULL;
+  guint destroyed = 0;
+  gdouble started;
+
+  values = osiiso_thread_map (task_square, &destroyed, count_destroy, range_inputs (30), 3, retrying, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (values->len, ==, 30);
+  for (guint i = 0; i < values->len; i++)
+    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+  /* The data goes with the last attempt, perhaps just after the return,
+   * on a worker thread. */
+  {
+    gdouble deadline = now_s () + 10;
+
+    while (g_atomic_int_get ((gint *) &destroyed) == 0 && now_s () < deadline)
+      g_usleep (1000);
+  }
+  g_assert_cmpuint (destroyed, ==, 1);
+  g_clear_pointer (&values, g_ptr_array_unref);
+
+  values = osiiso_async_map (task_async_square, NULL, NULL, range_inputs (30), 4, NULL, 0, 0, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, 29)), ==, 29 * 29);
+  g_clear_pointer (&values, g_ptr_array_unref);
+
+  /* A failure: no values. */
+  values = osiiso_thread_map (task_fail_on_3, NULL, NULL, range_inputs (5), 2, NULL, 0, 0, &error);
+  g_assert_null (values);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
+  g_clear_error (&error);
+
+  /* The whole map's timeout cancels what is left, and the map returns. */
+  started = now_s ();
+  values = osiiso_thread_map (task_until_cancelled, NULL, NULL, range_inputs (4), 2, NULL, 0, 0.2, &error);
+  g_assert_null (values);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
+  g_assert_cmpfloat (now_s () - started, <, 20);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -528,6 +572,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/heterogeneous", test_heterogeneous_group);
   g_test_add_func ("/group/async-queue-map", test_async_queue_map);
   g_test_add_func ("/group/wait-from-other-thread", test_wait_from_other_thread);
+  g_test_add_func ("/group/one-shot-maps", test_one_shot_maps);
 
   return g_test_run ();
 }
