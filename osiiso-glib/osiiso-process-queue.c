@@ -240,6 +240,14 @@ _osiiso_process_call_free (gpointer data)
   g_free (call);
 }
 
+GVariant *
+_osiiso_process_call_describe (gpointer data)
+{
+  Call *call = data;
+
+  return g_variant_ref_sink (g_variant_new ("(sv)", call->function, call->argument));
+}
+
 /* A request the worker would refuse is refused at submission, before it
  * can cost a worker. */
 gboolean

@@ -1880,6 +1880,7 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
 {
   OsiisoQueuePrivate *priv;
   GPtrArray *tasks;
+  guint n_to_run;
   gint64 now;
 
   g_return_val_if_fail (OSIISO_IS_QUEUE (self), FALSE);
@@ -1892,6 +1893,11 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
 
   tasks = _osiiso_task_group_get_tasks (group);
   now = g_get_monotonic_time ();
+  /* A resumable group: keys are computed and the checkpoint read before
+   * the lock is taken. (Refused later, the group may be submitted again;
+   * its restored tasks stay restored.) */
+  if (!_osiiso_task_group_restore (group, error))
+    return FALSE;
   for (guint i = 0; i < tasks->len; i++)
     set_due (g_ptr_array_index (tasks, i), now);
 
@@ -1903,14 +1909,15 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
                            _("the queue is not accepting tasks"));
       return FALSE;
     }
-  if (priv->size != 0 && outstanding_locked (priv) + tasks->len > priv->size)
+  n_to_run = tasks->len - osiiso_task_group_get_n_restored (group);
+  if (priv->size != 0 && outstanding_locked (priv) + n_to_run > priv->size)
     {
       guint room = priv->size > outstanding_locked (priv) ? priv->size - outstanding_locked (priv) : 0;
 
       _osiiso_queue_unlock (self);
       g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_FULL,
                    _("the queue has room for %u more tasks, not the %u of group “%s”"),
-                   room, tasks->len, osiiso_task_group_get_id (group));
+                   room, n_to_run, osiiso_task_group_get_id (group));
       return FALSE;
     }
   for (guint i = 0; i < tasks->len; i++)
@@ -1918,7 +1925,8 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
       OsiisoTask *task = g_ptr_array_index (tasks, i);
 
       task->queue = self;
-      admit_locked (self, _osiiso_task_ref (task), now);   /* the queue's reference */
+      if (task->result == NULL)   /* restored tasks never enter the queue */
+        admit_locked (self, _osiiso_task_ref (task), now);   /* the queue's reference */
     }
   _osiiso_task_group_admitted_locked (group, self);
   arm_locked (priv, 0);   /* counts changed */

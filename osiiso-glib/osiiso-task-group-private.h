@@ -41,6 +41,10 @@ GPtrArray         *_osiiso_task_group_get_tasks      (OsiisoTaskGroup   *self);
 gboolean           _osiiso_task_group_check          (OsiisoTaskGroup   *self,
                                                       gboolean           process_backend,
                                                       GError           **error);
+/* Before admission (lock not held): computes the keys of a resumable
+ * group and restores the tasks its checkpoint knows. */
+gboolean           _osiiso_task_group_restore        (OsiisoTaskGroup   *self,
+                                                      GError           **error);
 /* Called with the queue's lock held once every task is admitted. */
 void               _osiiso_task_group_admitted_locked (OsiisoTaskGroup  *self,
                                                        OsiisoQueue      *queue);
@@ -74,6 +78,8 @@ gpointer           _osiiso_process_call_new          (const char        *functio
                                                       GVariant          *argument,
                                                       GError           **error);
 void               _osiiso_process_call_free         (gpointer           call);
+/* (sv): the function and argument of a call, for its checkpoint key. */
+GVariant          *_osiiso_process_call_describe     (gpointer           call);
 gboolean           _osiiso_process_check_argument    (const char        *function,
                                                       GVariant          *argument,
                                                       GError           **error);

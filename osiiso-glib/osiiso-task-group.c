@@ -73,6 +73,14 @@ struct _OsiisoTaskGroup
 
   GArray            *order;           /* indices in completion order (the queue's lock) */
 
+  OsiisoCheckpoint  *checkpoint;      /* resumable: inputs that succeeded are restored */
+  char              *checkpoint_ns;
+  OsiisoCheckpointKeyFunc key_func;
+  gpointer           key_data;
+  GDestroyNotify     key_destroy;
+  char             **keys;            /* per task, computed at admission */
+  guint              n_restored;
+
   GMutex             lock;            /* @handles, @waits */
   OsiisoTaskHandle **handles;         /* made on demand */
   GList             *waits;           /* PendingWait */
@@ -547,6 +555,197 @@ osiiso_task_group_add_command (OsiisoTaskGroup    *self,
   return finish_batch (self, batch);
 }
 
+/**
+ * osiiso_task_group_set_checkpoint:
+ * @self: a #OsiisoTaskGroup that was not submitted yet
+ * @checkpoint: (nullable): the completion store, or %NULL for none
+ * @namespace_: the namespace of the group's keys in @checkpoint: a name
+ *   that stays the same from one run of the program to the next (there is
+ *   no default: task functions have no stable names in C)
+ * @key_func: (nullable) (scope notified) (closure key_data) (destroy key_destroy):
+ *   makes each task's key, or %NULL for the default: the canonical key of
+ *   the task's input (osiiso_checkpoint_canonical_key()); for a worker call
+ *   of its function and argument, for a command of its argv
+ * @key_data: data for @key_func
+ * @key_destroy: (nullable): frees @key_data with the group
+ *
+ * Makes the group resumable. When it is submitted, every task's key is
+ * looked up in @checkpoint (in one batched look-up): a task whose key is
+ * recorded there is not run again. It is *restored*: it ends succeeded at
+ * once, with the stored value (a #GValue holding the #GVariant; none if
+ * the checkpoint does not keep values), no attempts, the message
+ * "restored from checkpoint", and it is left out of run summaries and
+ * signals, while group values and waits still line up 1:1 with the
+ * inputs. Every other task runs as usual, and when it succeeds its key and
+ * value are recorded (on the queue's main context, as its completion is
+ * delivered). Only successes are recorded; a value that is not a
+ * #GVariant is not stored (with a warning), and the task still succeeds.
+ *
+ * Tasks without a default key (an input object, or neither input nor
+ * call) need @key_func; otherwise the submission fails with
+ * %OSIISO_ERROR_INVALID_OPTION. This is completion tracking keyed by
+ * input, not a durable queue: work cut short is done again
+ * (at-least-once).
+ */
+void
+osiiso_task_group_set_checkpoint (OsiisoTaskGroup         *self,
+                                  OsiisoCheckpoint        *checkpoint,
+                                  const char              *namespace_,
+                                  OsiisoCheckpointKeyFunc  key_func,
+                                  gpointer                 key_data,
+                                  GDestroyNotify           key_destroy)
+{
+  g_return_if_fail (OSIISO_IS_TASK_GROUP (self));
+  g_return_if_fail (checkpoint == NULL || OSIISO_IS_CHECKPOINT (checkpoint));
+  g_return_if_fail (checkpoint == NULL || (namespace_ != NULL && *namespace_ != '\0'));
+  g_return_if_fail (!g_atomic_int_get (&self->submitted));
+
+  if (self->key_destroy != NULL)
+    self->key_destroy (self->key_data);
+  g_set_object (&self->checkpoint, checkpoint);
+  g_free (self->checkpoint_ns);
+  self->checkpoint_ns = g_strdup (namespace_);
+  self->key_func = key_func;
+  self->key_data = key_data;
+  self->key_destroy = key_destroy;
+}
+
+/**
+ * osiiso_task_group_get_n_restored:
+ * @self: a #OsiisoTaskGroup
+ *
+ * Gets how many tasks of the group were restored from its checkpoint at
+ * submission instead of running.
+ *
+ * Returns: the number of restored tasks
+ */
+guint
+osiiso_task_group_get_n_restored (OsiisoTaskGroup *self)
+{
+  g_return_val_if_fail (OSIISO_IS_TASK_GROUP (self), 0);
+  return self->n_restored;
+}
+
+/* The default key of a task: its input, or what it calls or runs. */
+static char *
+default_key (OsiisoTask *task)
+{
+  g_autoptr(GVariant) input = NULL;
+
+  if (task->func == _osiiso_process_command_marker)
+    {
+      OsiisoCommandSpec *spec = task->user_data;
+
+      input = g_variant_ref_sink (g_variant_new_strv ((const char * const *) spec->argv, -1));
+    }
+  else if (task->func == _osiiso_process_call_marker && task->user_data != NULL)
+    input = _osiiso_process_call_describe (task->user_data);
+  else if (task->batch != NULL)
+    {
+      g_autoptr(GVariant) element = _osiiso_batch_dup_input (task->batch, task->index);
+
+      if (element != NULL && task->batch->function != NULL)
+        input = g_variant_ref_sink (g_variant_new ("(sv)", task->batch->function, element));
+      else
+        input = g_steal_pointer (&element);
+    }
+  return input != NULL ? osiiso_checkpoint_canonical_key (input) : NULL;
+}
+
+/* Before admission: the keys of every task, and the tasks already done
+ * according to the checkpoint, which are restored instead of run. */
+gboolean
+_osiiso_task_group_restore (OsiisoTaskGroup  *self,
+                            GError          **error)
+{
+  g_autoptr(GHashTable) hits = NULL;
+  gint64 now = g_get_monotonic_time ();
+
+  if (self->checkpoint == NULL)
+    return TRUE;
+
+  self->keys = g_new0 (char *, self->tasks->len + 1);
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      OsiisoTask *task = g_ptr_array_index (self->tasks, i);
+
+      if (self->key_func != NULL)
+        {
+          g_autoptr(GVariant) input = task->batch != NULL ? _osiiso_batch_dup_input (task->batch, i) : NULL;
+          GObject *object = task->batch != NULL ? _osiiso_batch_get_input_object (task->batch, i) : NULL;
+
+          self->keys[i] = self->key_func (input, object, i, self->key_data);
+        }
+      else
+        self->keys[i] = default_key (task);
+      if (self->keys[i] == NULL)
+        {
+          g_clear_pointer (&self->keys, g_strfreev);
+          g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                       _("task %u of group “%s” has no checkpoint key: give a key function"),
+                       i, self->id);
+          return FALSE;
+        }
+    }
+
+  hits = osiiso_checkpoint_lookup (self->checkpoint, self->checkpoint_ns, (const char * const *) self->keys, error);
+  if (hits == NULL)
+    {
+      g_clear_pointer (&self->keys, g_strfreev);
+      return FALSE;
+    }
+
+  for (guint i = 0; i < self->tasks->len; i++)
+    {
+      OsiisoTask *task = g_ptr_array_index (self->tasks, i);
+      OsiisoCheckpointHit *hit = g_hash_table_lookup (hits, self->keys[i]);
+      g_auto(GValue) value = G_VALUE_INIT;
+
+      if (hit == NULL)
+        continue;
+      if (osiiso_checkpoint_hit_has_value (hit))
+        g_value_set_variant (g_value_init (&value, G_TYPE_VARIANT), osiiso_checkpoint_hit_get_value (hit));
+      task->created = now;
+      task->result = _osiiso_task_result_new (task, OSIISO_TASK_STATUS_SUCCEEDED, &value, NULL,
+                                              osiiso_checkpoint_hit_has_value (hit)
+                                                ? "restored from checkpoint"
+                                                : "restored from checkpoint (value not retained)",
+                                              now);
+      g_atomic_int_set (&task->status, OSIISO_TASK_STATUS_SUCCEEDED);
+      self->n_restored++;
+      /* It never runs: its share of the data goes now. */
+      _osiiso_task_data_unref (task);
+    }
+  return TRUE;
+}
+
+/* A delivered success is recorded (owner context). */
+static void
+record_success (OsiisoTaskGroup *self,
+                OsiisoTask      *task)
+{
+  g_autoptr(GError) error = NULL;
+  const GValue *value = osiiso_task_result_get_value (task->result);
+  GVariant *variant = NULL;
+
+  if (task->result->status != OSIISO_TASK_STATUS_SUCCEEDED)
+    return;
+  if (value != NULL && G_IS_VALUE (value))
+    {
+      if (!G_VALUE_HOLDS_VARIANT (value))
+        {
+          g_warning ("osiiso: the value of task %u of group “%s” is a %s, not a GVariant: "
+                     "not recorded in the checkpoint", task->index, self->id, G_VALUE_TYPE_NAME (value));
+          return;
+        }
+      variant = g_value_get_variant (value);
+    }
+  if (!osiiso_checkpoint_record (self->checkpoint, self->checkpoint_ns, self->keys[task->index],
+                                 variant, task->options->name, &error))
+    g_warning ("osiiso: could not record task %u of group “%s” in the checkpoint: %s",
+               task->index, self->id, error->message);
+}
+
 /* ------------------------------------------------------------------------
  * Admission and completion (called by the queue)
  * --------------------------------------------------------------------- */
@@ -602,7 +801,11 @@ _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
 
       if (batch != NULL && batch->group == NULL)
         batch->group = g_object_ref (self);
+      /* Restored tasks are done already: first in completion order. */
+      if (_osiiso_task_status_is_final (((OsiisoTask *) g_ptr_array_index (self->tasks, i))->status))
+        g_array_append_val (self->order, i);
     }
+  self->n_delivered = self->n_restored;
   g_atomic_int_set (&self->submitted, TRUE);
 }
 
@@ -621,6 +824,9 @@ _osiiso_task_group_delivered (OsiisoTaskGroup *self,
 {
   OsiisoTaskHandle *handle;
   GList *done = NULL;
+
+  if (self->checkpoint != NULL)
+    record_success (self, task);
 
   g_mutex_lock (&self->lock);
   handle = self->handles != NULL ? self->handles[task->index] : NULL;
@@ -1322,6 +1528,11 @@ osiiso_task_group_finalize (GObject *object)
   g_clear_error (&self->invalid);
   g_clear_object (&self->last_options);
   g_clear_object (&self->last_stamped);
+  if (self->key_destroy != NULL)
+    self->key_destroy (self->key_data);
+  g_clear_object (&self->checkpoint);
+  g_free (self->checkpoint_ns);
+  g_strfreev (self->keys);
   g_free (self->id);
   g_mutex_clear (&self->lock);
 

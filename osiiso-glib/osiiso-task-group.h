@@ -18,6 +18,7 @@
 #include <osiiso-glib/osiiso-task-handle.h>
 #include <osiiso-glib/osiiso-task-result.h>
 #include <osiiso-glib/osiiso-run-summary.h>
+#include <osiiso-glib/osiiso-checkpoint.h>
 
 G_BEGIN_DECLS
 
@@ -31,6 +32,23 @@ G_BEGIN_DECLS
 OSIISO_AVAILABLE_IN_ALL
 G_DECLARE_FINAL_TYPE (OsiisoTaskGroup, osiiso_task_group, OSIISO, TASK_GROUP, GObject)
 
+/**
+ * OsiisoCheckpointKeyFunc:
+ * @input: (nullable): the task's input, or %NULL
+ * @input_object: (nullable): the task's input object, or %NULL
+ * @index: the task's index in the group
+ * @user_data: (closure): the data given with the function
+ *
+ * Makes the checkpoint key of a task of a group, in place of the default
+ * canonical key (osiiso_checkpoint_canonical_key()).
+ *
+ * Returns: (transfer full): the key
+ */
+typedef char *(*OsiisoCheckpointKeyFunc) (GVariant *input,
+                                          GObject  *input_object,
+                                          guint     index,
+                                          gpointer  user_data);
+
 OSIISO_AVAILABLE_IN_ALL
 OsiisoTaskGroup  *osiiso_task_group_new               (const char          *group_id) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
@@ -39,6 +57,16 @@ OSIISO_AVAILABLE_IN_ALL
 guint             osiiso_task_group_get_size          (OsiisoTaskGroup     *self);
 OSIISO_AVAILABLE_IN_ALL
 gboolean          osiiso_task_group_get_submitted     (OsiisoTaskGroup     *self);
+
+OSIISO_AVAILABLE_IN_ALL
+void              osiiso_task_group_set_checkpoint    (OsiisoTaskGroup         *self,
+                                                       OsiisoCheckpoint        *checkpoint,
+                                                       const char              *namespace_,
+                                                       OsiisoCheckpointKeyFunc  key_func,
+                                                       gpointer                 key_data,
+                                                       GDestroyNotify           key_destroy);
+OSIISO_AVAILABLE_IN_ALL
+guint             osiiso_task_group_get_n_restored    (OsiisoTaskGroup     *self);
 
 OSIISO_AVAILABLE_IN_ALL
 guint             osiiso_task_group_add               (OsiisoTaskGroup     *self,

@@ -5,6 +5,8 @@
 
 #include "test-util.h"
 
+#include <glib/gstdio.h>
+
 /* Squares its int64 input; sleeps a little for odd inputs so tasks finish
  * out of input order. */
 static gboolean
@@ -556,9 +558,214 @@ test_one_shot_maps (void)
   g_assert_cmpfloat (now_s () - started, <, 20);
 }
 
+/* Squares its input into a GVariant value (what a checkpoint stores) and
+ * counts its runs in data (a gint). */
+static gboolean
+task_square_variant (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  gint64 n = g_variant_get_int64 (osiiso_task_context_get_input (ctx));
+  g_auto(GValue) value = G_VALUE_INIT;
+
+  if (data != NULL)
+    g_atomic_int_inc ((gint *) data);
+  if (n == 3 && g_getenv ("OSIISO_TEST_FAIL_3") != NULL)
+    {
+      g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "three");
+      return FALSE;
+    }
+  g_value_set_variant (g_value_init (&value, G_TYPE_VARIANT), g_variant_new_int64 (n * n));
+  osiiso_task_context_set_value (ctx, &value);
+  return TRUE;
+}
+
+/* Runs a checkpointed map of @n inputs on a fresh queue; returns its group. */
+static OsiisoTaskGroup *
+run_checkpointed (OsiisoCheckpoint *checkpoint,
+                  OsiisoTaskFunc    func,
+                  gint             *runs,
+                  gint64            n,
+                  OsiisoRunSummary **summary_out)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  OsiisoTaskGroup *group = osiiso_task_group_new (NULL);
+  g_autoptr(GError) error = NULL;
+
+  osiiso_task_group_set_checkpoint (group, checkpoint, "squares", NULL, NULL, NULL);
+  osiiso_task_group_add_map (group, func, runs, NULL, range_inputs (n), NULL);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_assert_no_error (error);
+  *summary_out = run_ok (queue);
+  return group;
+}
+
+static void
+test_checkpoint_resumes (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-group-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "done.db", NULL);
+  g_autoptr(OsiisoCheckpoint) checkpoint = osiiso_checkpoint_new (path, NULL);
+  g_autoptr(OsiisoTaskGroup) first = NULL;
+  g_autoptr(OsiisoTaskGroup) second = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+  gint runs = 0;
+
+  /* First run: input 3 fails; only successes are recorded. */
+  g_setenv ("OSIISO_TEST_FAIL_3", "1", TRUE);
+  first = run_checkpointed (checkpoint, task_square_variant, &runs, 10, &summary);
+  g_assert_cmpint (runs, ==, 10);
+  g_assert_cmpuint (osiiso_run_summary_get_failed (summary), ==, 1);
+  g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "squares", NULL), ==, 9);
+  g_clear_pointer (&summary, osiiso_run_summary_unref);
+
+  /* Second run: only input 3 runs; all values come back, in order. */
+  g_unsetenv ("OSIISO_TEST_FAIL_3");
+  runs = 0;
+  second = run_checkpointed (checkpoint, task_square_variant, &runs, 10, &summary);
+  g_assert_cmpint (runs, ==, 1);
+  g_assert_cmpuint (osiiso_task_group_get_n_restored (second), ==, 9);
+  /* Restored tasks are left out of run summaries. */
+  g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 1);
+  values = osiiso_task_group_get_values (second, 5, NULL, &error);
+  g_assert_no_error (error);
+  for (guint i = 0; i < 10; i++)
+    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (g_ptr_array_index (values, i))), ==, (gint64) i * i);
+  {
+    OsiisoTaskResult *restored = osiiso_task_group_get_result (second, 0);
+
+    g_assert_cmpuint (osiiso_task_result_get_attempts (restored), ==, 0);
+    g_assert_cmpstr (osiiso_task_result_get_message (restored), ==, "restored from checkpoint");
+  }
+  g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "squares", NULL), ==, 10);
+
+  g_assert_true (osiiso_checkpoint_close (checkpoint, NULL));
+  g_unlink (path);
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
+/* A value that is not a GVariant cannot be stored: a warning, and the
+ * task still succeeds; a key function replaces the default key. */
+static char *
+key_by_index (GVariant *input, GObject *object, guint index, gpointer data)
+{
+  return g_strdup_printf ("item-%u", index);
+}
+
+static void
+test_checkpoint_non_variant_and_key_func (void)
+{
+  g_autoptr(OsiisoCheckpoint) checkpoint = osiiso_checkpoint_new (":memory:", NULL);
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoTaskGroup) objects = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
+  g_autoptr(GSimpleAction) action = g_simple_action_new ("x", NULL);
+  g_autoptr(GError) error = NULL;
+
+  osiiso_task_group_set_checkpoint (group, checkpoint, "plain", key_by_index, NULL, NULL);
+  osiiso_task_group_add_map (group, task_square, NULL, NULL, range_inputs (2), NULL);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_test_expect_message ("Osiiso", G_LOG_LEVEL_WARNING, "*not a GVariant*");
+  g_test_expect_message ("Osiiso", G_LOG_LEVEL_WARNING, "*not a GVariant*");
+  summary = run_ok (queue);
+  g_test_assert_expected_messages ();
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 2);
+  g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "plain", NULL), ==, 0);
+
+  /* Input objects have no default key. */
+  g_list_store_append (store, action);
+  osiiso_task_group_set_checkpoint (objects, checkpoint, "objects", NULL, NULL, NULL);
+  osiiso_task_group_add_map_objects (objects, task_ok, NULL, NULL, G_LIST_MODEL (store), NULL);
+  g_assert_false (osiiso_queue_submit_group (queue, objects, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+}
+
+/* The child of /group/checkpoint-killed: a slow checkpointed map of 200
+ * inputs, killed part-way by the parent. */
+static gboolean
+task_slow_square (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  g_usleep (5000);
+  return task_square_variant (ctx, data, error);
+}
+
+static int
+child_map_main (const char *path)
+{
+  g_autoptr(OsiisoCheckpoint) checkpoint = osiiso_checkpoint_new (path, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(OsiisoTaskGroup) group = run_checkpointed (checkpoint, task_slow_square, NULL, 200, &summary);
+
+  return 0;   /* not reached: the parent kills it */
+}
+
+static void
+test_checkpoint_killed (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-group-XXXXXX", NULL);
+  g_autofree char *path = g_build_filename (dir, "done.db", NULL);
+  g_autofree char *self_exe = g_file_read_link ("/proc/self/exe", NULL);
+  const char *argv[] = { self_exe, "--child-map", path, NULL };
+  g_autoptr(GSubprocess) child = NULL;
+  g_autoptr(OsiisoCheckpoint) checkpoint = NULL;
+  g_autoptr(OsiisoTaskGroup) group = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) values = NULL;
+  g_autoptr(GError) error = NULL;
+  gint64 done_before;
+  gint runs = 0;
+  gdouble deadline = now_s () + 60;
+
+  child = g_subprocess_newv (argv, G_SUBPROCESS_FLAGS_NONE, &error);
+  g_assert_no_error (error);
+  checkpoint = osiiso_checkpoint_new (path, NULL);
+  /* Wait until the child has recorded some, then kill it mid-map. */
+  while (osiiso_checkpoint_count (checkpoint, "squares", NULL) < 20)
+    {
+      g_assert_cmpfloat (now_s (), <, deadline);
+      g_usleep (5000);
+    }
+  g_subprocess_force_exit (child);
+  g_assert_true (g_subprocess_wait (child, NULL, NULL));
+  g_assert_true (g_subprocess_get_if_signaled (child));
+  done_before = osiiso_checkpoint_count (checkpoint, "squares", NULL);
+  g_assert_cmpint (done_before, <, 200);
+
+  group = run_checkpointed (checkpoint, task_square_variant, &runs, 200, &summary);
+  g_assert_cmpint (runs, ==, 200 - done_before);
+  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (values->len, ==, 200);
+  for (guint i = 0; i < 200; i++)
+    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (g_ptr_array_index (values, i))), ==, (gint64) i * i);
+
+  g_assert_true (osiiso_checkpoint_close (checkpoint, NULL));
+  {
+    g_autofree char *wal = g_strconcat (path, "-wal", NULL);
+    g_autofree char *shm = g_strconcat (path, "-shm", NULL);
+
+    g_unlink (path);
+    g_unlink (wal);
+    g_unlink (shm);
+  }
+  g_rmdir (dir);
+}
+
 int
 main (int argc, char **argv)
 {
+  if (argc == 3 && g_str_equal (argv[1], "--child-map"))
+    return child_map_main (argv[2]);
+
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/group/map-values-in-order", test_map_values_in_order);
@@ -573,6 +780,9 @@ main (int argc, char **argv)
   g_test_add_func ("/group/async-queue-map", test_async_queue_map);
   g_test_add_func ("/group/wait-from-other-thread", test_wait_from_other_thread);
   g_test_add_func ("/group/one-shot-maps", test_one_shot_maps);
+  g_test_add_func ("/group/checkpoint-resumes", test_checkpoint_resumes);
+  g_test_add_func ("/group/checkpoint-non-variant-and-key-func", test_checkpoint_non_variant_and_key_func);
+  g_test_add_func ("/group/checkpoint-killed", test_checkpoint_killed);
 
   return g_test_run ();
 }
