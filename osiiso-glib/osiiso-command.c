@@ -577,17 +577,12 @@ spawn_attributes (void)
     {
       sigset_t mask, defaults;
 
-      /* Own group (0: the child's pid), an empty signal mask, and default
-       * dispositions for signals a host commonly ignores (Python ignores
-       * SIGPIPE) or handles; handled signals are reset by exec anyway. */
+      /* Own group (0: the child's pid), an empty signal mask, and every
+       * signal at its default action: a host may ignore some (Python
+       * ignores SIGPIPE, a shell's background job SIGINT and SIGQUIT),
+       * and ignored signals would survive exec. */
       sigemptyset (&mask);
-      sigemptyset (&defaults);
-      sigaddset (&defaults, SIGPIPE);
-      sigaddset (&defaults, SIGCHLD);
-      sigaddset (&defaults, SIGINT);
-      sigaddset (&defaults, SIGTERM);
-      sigaddset (&defaults, SIGHUP);
-      sigaddset (&defaults, SIGXFSZ);
+      sigfillset (&defaults);
       posix_spawnattr_init (&attr);
       posix_spawnattr_setpgroup (&attr, 0);
       posix_spawnattr_setsigmask (&attr, &mask);
@@ -694,12 +689,14 @@ command_child_setup (gpointer data)
 {
   sigset_t mask;
 
-  /* Its own process group, so a timeout kills the command's children. */
+  /* Its own process group, so a timeout kills the command's children;
+   * every signal at its default action, none blocked. */
   setpgid (0, 0);
+  for (int sig = 1; sig < NSIG; sig++)
+    if (sig != SIGKILL && sig != SIGSTOP)
+      signal (sig, SIG_DFL);
   sigemptyset (&mask);
   sigprocmask (SIG_SETMASK, &mask, NULL);
-  signal (SIGPIPE, SIG_DFL);
-  signal (SIGXFSZ, SIG_DFL);
 }
 
 static gboolean

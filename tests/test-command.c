@@ -360,6 +360,8 @@ test_clean_process_state (void)
   int leaky = open ("/dev/null", O_RDONLY);   /* no O_CLOEXEC, on purpose */
   sigset_t block, old;
   void (*old_pipe) (int) = signal (SIGPIPE, SIG_IGN);
+  void (*old_quit) (int) = signal (SIGQUIT, SIG_IGN);   /* as in a shell's background job */
+  void (*old_usr1) (int) = signal (SIGUSR1, SIG_IGN);
 
   sigemptyset (&block);
   sigaddset (&block, SIGTERM);
@@ -387,6 +389,8 @@ test_clean_process_state (void)
 
   pthread_sigmask (SIG_SETMASK, &old, NULL);
   signal (SIGPIPE, old_pipe);
+  signal (SIGQUIT, old_quit);
+  signal (SIGUSR1, old_usr1);
   close (leaky);
 }
 
