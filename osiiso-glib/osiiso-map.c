@@ -13,7 +13,9 @@
  * osiiso_thread_map(), osiiso_async_map() and osiiso_process_map() run one
  * function over every element of a #GVariant array on a fresh queue of
  * their own and return the values in input order, the way a
- * `ThreadPoolExecutor.map` would, with the queue's policies at hand:
+ * `ThreadPoolExecutor.map` would (in an #OsiisoRunSummary whose results
+ * are in input order: osiiso_run_summary_get_values() gives one value per
+ * input), with the queue's policies at hand:
  * @workers, retries and per-attempt timeouts through @options, a rate
  * limit and a timeout for the whole map. The queue is always shut down,
  * also on error, before they return.
@@ -31,14 +33,14 @@
 
 /* Runs @group on @queue, both made on the private @context, and shuts
  * the queue down whatever happens. */
-static GPtrArray *
+static OsiisoRunSummary *
 run_one_shot (OsiisoQueue      *queue,
               OsiisoTaskGroup  *group,
               GError          **error)
 {
   g_autoptr(OsiisoRunSummary) summary = NULL;
   g_autoptr(GError) run_error = NULL;
-  GPtrArray *values = NULL;
+  OsiisoRunSummary *values = NULL;
 
   if (osiiso_queue_submit_group (queue, group, error))
     {
@@ -50,14 +52,19 @@ run_one_shot (OsiisoQueue      *queue,
       if (summary == NULL)
         g_propagate_error (error, g_steal_pointer (&run_error));
       else
-        values = osiiso_task_group_get_values (group, 0, NULL, error);
+        {
+          /* The group's summary: its results in input order. */
+          values = osiiso_task_group_wait (group, 0, NULL, error);
+          if (values != NULL && !osiiso_run_summary_check (values, TRUE, error))
+            g_clear_pointer (&values, osiiso_run_summary_unref);
+        }
     }
   else
     osiiso_queue_shutdown (queue, TRUE, NULL, NULL);
   return values;
 }
 
-static GPtrArray *
+static OsiisoRunSummary *
 map_in_context (GType               queue_type,
                 const char * const *worker_argv,
                 const char         *function,
@@ -74,7 +81,7 @@ map_in_context (GType               queue_type,
   g_autoptr(GMainContext) context = g_main_context_new ();
   g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new (NULL);
   OsiisoQueue *queue;
-  GPtrArray *values;
+  OsiisoRunSummary *values;
 
   g_main_context_push_thread_default (context);
   queue = g_object_new (queue_type,
@@ -112,10 +119,10 @@ map_in_context (GType               queue_type,
  * Maps @func over @inputs on a fresh #OsiisoThreadQueue and returns the
  * values in input order.
  *
- * Returns: (transfer full) (element-type GValue): the values, one per
- *   input, or %NULL with @error set
+ * Returns: (transfer full): the summary of the map, its results and
+ *   values in input order, or %NULL with @error set
  */
-GPtrArray *
+OsiisoRunSummary *
 osiiso_thread_map (OsiisoTaskFunc      func,
                    gpointer            user_data,
                    GDestroyNotify      destroy,
@@ -153,10 +160,10 @@ osiiso_thread_map (OsiisoTaskFunc      func,
  * Maps @func over @inputs on a fresh #OsiisoAsyncQueue and returns the
  * values in input order.
  *
- * Returns: (transfer full) (element-type GValue): the values, one per
- *   input, or %NULL with @error set
+ * Returns: (transfer full): the summary of the map, its results and
+ *   values in input order, or %NULL with @error set
  */
-GPtrArray *
+OsiisoRunSummary *
 osiiso_async_map (OsiisoTaskFunc      func,
                   gpointer            user_data,
                   GDestroyNotify      destroy,
@@ -191,13 +198,13 @@ osiiso_async_map (OsiisoTaskFunc      func,
  *
  * Calls @function once per input in worker processes of a fresh
  * #OsiisoProcessQueue and returns the values (each a #GValue holding the
- * #GVariant the call returned) in input order. The workers exit before
- * this returns.
+ * #GVariant the call returned) in input order. The workers are told to
+ * exit (their input is closed) before this returns, and exit right after.
  *
- * Returns: (transfer full) (element-type GValue): the values, one per
- *   input, or %NULL with @error set
+ * Returns: (transfer full): the summary of the map, its results and
+ *   values in input order, or %NULL with @error set
  */
-GPtrArray *
+OsiisoRunSummary *
 osiiso_process_map (const char * const  *worker_argv,
                     const char          *function,
                     GVariant            *inputs,

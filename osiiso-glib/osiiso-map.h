@@ -14,11 +14,12 @@
 #include <osiiso-glib/osiiso-version-macros.h>
 #include <osiiso-glib/osiiso-task-options.h>
 #include <osiiso-glib/osiiso-task-context.h>
+#include <osiiso-glib/osiiso-run-summary.h>
 
 G_BEGIN_DECLS
 
 OSIISO_AVAILABLE_IN_ALL
-GPtrArray *osiiso_thread_map  (OsiisoTaskFunc       func,
+OsiisoRunSummary *osiiso_thread_map  (OsiisoTaskFunc       func,
                                gpointer             user_data,
                                GDestroyNotify       destroy,
                                GVariant            *inputs,
@@ -28,7 +29,7 @@ GPtrArray *osiiso_thread_map  (OsiisoTaskFunc       func,
                                gdouble              timeout,
                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
-GPtrArray *osiiso_async_map   (OsiisoTaskFunc       func,
+OsiisoRunSummary *osiiso_async_map   (OsiisoTaskFunc       func,
                                gpointer             user_data,
                                GDestroyNotify       destroy,
                                GVariant            *inputs,
@@ -38,7 +39,7 @@ GPtrArray *osiiso_async_map   (OsiisoTaskFunc       func,
                                gdouble              timeout,
                                GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
-GPtrArray *osiiso_process_map (const char * const  *worker_argv,
+OsiisoRunSummary *osiiso_process_map (const char * const  *worker_argv,
                                const char          *function,
                                GVariant            *inputs,
                                guint                workers,

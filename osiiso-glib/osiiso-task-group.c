@@ -81,7 +81,9 @@ struct _OsiisoTaskGroup
   char             **keys;            /* per task, computed at admission */
   guint              n_restored;
 
-  GMutex             lock;            /* @handles, @waits */
+  OsiisoRunSummary  *values;          /* every task succeeded: its values, once asked for */
+
+  GMutex             lock;            /* @handles, @waits, @values */
   OsiisoTaskHandle **handles;         /* made on demand */
   GList             *waits;           /* PendingWait */
   guint              n_delivered;     /* completions delivered (owner context) */
@@ -1157,65 +1159,53 @@ osiiso_task_group_wait (OsiisoTaskGroup  *self,
   return make_summary (self, started);
 }
 
-static void
-free_value (gpointer data)
-{
-  GValue *value = data;
-
-  if (G_IS_VALUE (value))
-    g_value_unset (value);
-  g_free (value);
-}
-
 /**
  * osiiso_task_group_get_values:
  * @self: a submitted #OsiisoTaskGroup
  * @timeout: seconds to wait at most, or a negative number to wait without
  *   limit
  * @cancellable: (nullable): a #GCancellable to stop waiting
+ * @n_values: (out) (optional): return location for the number of values
  * @error: return location for a #GError
  *
  * Waits as osiiso_task_group_wait() does, then gives the tasks' values in
  * input order, one per task, so they line up with the inputs. A task
- * without a value gives an unset #GValue (%NULL, `None`, `null` in the
+ * without a value gives a %NULL %G_TYPE_POINTER (`None`, `null` in the
  * bindings). If any task failed or was cancelled there are no values: the
  * error is %OSIISO_ERROR_EXECUTION, as from osiiso_run_summary_check()
- * with cancellations included.
+ * with cancellations included. The values belong to the group; the same
+ * array is returned each time.
  *
- * Returns: (transfer full) (element-type GValue): the values, or %NULL
- *   with @error set
+ * Returns: (array length=n_values) (transfer none) (nullable): the
+ *   values, or %NULL with @error set
  */
-GPtrArray *
+const GValue *
 osiiso_task_group_get_values (OsiisoTaskGroup  *self,
                               gdouble           timeout,
                               GCancellable     *cancellable,
+                              guint            *n_values,
                               GError          **error)
 {
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  GPtrArray *values;
+  OsiisoRunSummary *values;
 
   g_return_val_if_fail (OSIISO_IS_TASK_GROUP (self), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
+  if (n_values != NULL)
+    *n_values = 0;
   summary = osiiso_task_group_wait (self, timeout, cancellable, error);
   if (summary == NULL || !osiiso_run_summary_check (summary, TRUE, error))
     return NULL;
 
-  values = g_ptr_array_new_full (self->tasks->len, free_value);
-  for (guint i = 0; i < self->tasks->len; i++)
-    {
-      OsiisoTaskResult *result = ((OsiisoTask *) g_ptr_array_index (self->tasks, i))->result;
-      const GValue *value = osiiso_task_result_get_value (result);
-      GValue *copy = g_new0 (GValue, 1);
-
-      if (value != NULL && G_IS_VALUE (value))
-        {
-          g_value_init (copy, G_VALUE_TYPE (value));
-          g_value_copy (value, copy);
-        }
-      g_ptr_array_add (values, copy);
-    }
-  return values;
+  /* Every task succeeded: the summary's values (in its order, the input
+   * order) are one per task. The first summary asked for keeps them. */
+  g_mutex_lock (&self->lock);
+  if (self->values == NULL)
+    self->values = osiiso_run_summary_ref (summary);
+  values = self->values;
+  g_mutex_unlock (&self->lock);
+  return osiiso_run_summary_get_values (values, n_values);
 }
 
 /**
@@ -1526,6 +1516,7 @@ osiiso_task_group_finalize (GObject *object)
   g_clear_pointer (&self->order, g_array_unref);
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);
   g_clear_error (&self->invalid);
+  g_clear_pointer (&self->values, osiiso_run_summary_unref);
   g_clear_object (&self->last_options);
   g_clear_object (&self->last_stamped);
   if (self->key_destroy != NULL)

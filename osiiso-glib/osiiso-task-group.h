@@ -136,10 +136,11 @@ OsiisoRunSummary *osiiso_task_group_wait_finish       (OsiisoTaskGroup     *self
                                                        GAsyncResult        *result,
                                                        GError             **error) G_GNUC_WARN_UNUSED_RESULT;
 OSIISO_AVAILABLE_IN_ALL
-GPtrArray        *osiiso_task_group_get_values        (OsiisoTaskGroup     *self,
+const GValue     *osiiso_task_group_get_values        (OsiisoTaskGroup     *self,
                                                        gdouble              timeout,
                                                        GCancellable        *cancellable,
-                                                       GError             **error) G_GNUC_WARN_UNUSED_RESULT;
+                                                       guint               *n_values,
+                                                       GError             **error);
 OSIISO_AVAILABLE_IN_ALL
 OsiisoTaskHandle *osiiso_task_group_wait_completed    (OsiisoTaskGroup     *self,
                                                        guint                n,

@@ -57,7 +57,8 @@ test_map_values_in_order (void)
   g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
   g_autoptr(OsiisoTaskGroup) group = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
   guint destroyed = 0;
 
@@ -68,11 +69,11 @@ test_map_values_in_order (void)
   summary = run_ok (queue);
   g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 200);
 
-  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  values = osiiso_task_group_get_values (group, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (values->len, ==, 200);
-  for (guint i = 0; i < values->len; i++)
-    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+  g_assert_cmpuint (n_values, ==, 200);
+  for (guint i = 0; i < n_values; i++)
+    g_assert_cmpint (g_value_get_int64 (&values[i]), ==, (gint64) i * i);
   /* The shared data is freed once, when the last task is done (the last
    * attempt context may be dropped on a worker thread a moment later). */
   {
@@ -230,7 +231,8 @@ test_values_error_when_failed_or_cancelled (void)
   g_autoptr(OsiisoTaskGroup) cancelled = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
   g_autoptr(OsiisoRunSummary) waited = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
 
   failing = osiiso_queue_map (queue, task_fail_on_3, NULL, NULL, range_inputs (5), NULL, &error);
@@ -240,11 +242,11 @@ test_values_error_when_failed_or_cancelled (void)
   g_assert_cmpuint (osiiso_task_group_cancel (cancelled), ==, 4);
   summary = run_ok (queue);
 
-  values = osiiso_task_group_get_values (failing, 5, NULL, &error);
+  values = osiiso_task_group_get_values (failing, 5, NULL, &n_values, &error);
   g_assert_null (values);
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
   g_clear_error (&error);
-  values = osiiso_task_group_get_values (cancelled, 5, NULL, &error);
+  values = osiiso_task_group_get_values (cancelled, 5, NULL, &n_values, &error);
   g_assert_null (values);
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
   g_clear_error (&error);
@@ -401,7 +403,8 @@ test_map_objects (void)
   g_autoptr(GListStore) store = g_list_store_new (G_TYPE_SIMPLE_ACTION);
   g_autoptr(OsiisoTaskGroup) group = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
   const char *names[] = { "a", "bb", "ccc", "dddd" };
 
@@ -415,10 +418,10 @@ test_map_objects (void)
   g_assert_no_error (error);
   g_list_store_remove_all (store);   /* the group took the items */
   summary = run_ok (queue);
-  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  values = osiiso_task_group_get_values (group, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < G_N_ELEMENTS (names); i++)
-    g_assert_cmpuint (g_value_get_uint (g_ptr_array_index (values, i)), ==, i + 1);
+    g_assert_cmpuint (g_value_get_uint (&values[i]), ==, i + 1);
 }
 
 static gboolean
@@ -439,17 +442,18 @@ test_heterogeneous_group (void)
   g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new ("mixed");
   g_autoptr(OsiisoTaskOptions) named = options_new ("name", "labelled", "group-id", "other", NULL);
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
 
   osiiso_task_group_add (group, task_square, NULL, NULL, g_variant_new_int64 (7), NULL);
   osiiso_task_group_add (group, task_double_input, g_strdup ("text"), g_free, NULL, named);
   g_assert_true (osiiso_queue_submit_group (queue, group, &error));
   summary = run_ok (queue);
-  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  values = osiiso_task_group_get_values (group, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, 0)), ==, 49);
-  g_assert_cmpstr (g_value_get_string (g_ptr_array_index (values, 1)), ==, "text");
+  g_assert_cmpint (g_value_get_int64 (&values[0]), ==, 49);
+  g_assert_cmpstr (g_value_get_string (&values[1]), ==, "text");
   /* The group's id wins over the options'; the other options stay. */
   g_assert_cmpstr (osiiso_task_result_get_group_id (osiiso_task_group_get_result (group, 1)), ==, "mixed");
   g_assert_cmpstr (osiiso_task_result_get_name (osiiso_task_group_get_result (group, 1)), ==, "labelled");
@@ -472,16 +476,17 @@ test_async_queue_map (void)
   g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_async_queue_new (4));
   g_autoptr(OsiisoTaskGroup) group = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
 
   group = osiiso_queue_map (queue, task_async_square, NULL, NULL, range_inputs (50), NULL, &error);
   g_assert_no_error (error);
   summary = run_ok (queue);
-  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  values = osiiso_task_group_get_values (group, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
-  for (guint i = 0; i < values->len; i++)
-    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+  for (guint i = 0; i < n_values; i++)
+    g_assert_cmpint (g_value_get_int64 (&values[i]), ==, (gint64) i * i);
 }
 
 /* Waits from another thread while the owner thread runs the queue. */
@@ -517,17 +522,20 @@ test_wait_from_other_thread (void)
 static void
 test_one_shot_maps (void)
 {
-  g_autoptr(GPtrArray) values = NULL;
+  OsiisoRunSummary *summary = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(OsiisoTaskOptions) retrying = options_new ("retries", 1, NULL);
   g_autoptr(GError) error = NULL;
   guint destroyed = 0;
   gdouble started;
 
-  values = osiiso_thread_map (task_square, &destroyed, count_destroy, range_inputs (30), 3, retrying, 0, 0, &error);
+  summary = osiiso_thread_map (task_square, &destroyed, count_destroy, range_inputs (30), 3, retrying, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (values->len, ==, 30);
-  for (guint i = 0; i < values->len; i++)
-    g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, i)), ==, (gint64) i * i);
+  values = osiiso_run_summary_get_values (summary, &n_values);
+  g_assert_cmpuint (n_values, ==, 30);
+  for (guint i = 0; i < n_values; i++)
+    g_assert_cmpint (g_value_get_int64 (&values[i]), ==, (gint64) i * i);
   /* The data goes with the last attempt, perhaps just after the return,
    * on a worker thread. */
   {
@@ -537,23 +545,24 @@ test_one_shot_maps (void)
       g_usleep (1000);
   }
   g_assert_cmpuint (destroyed, ==, 1);
-  g_clear_pointer (&values, g_ptr_array_unref);
+  osiiso_run_summary_unref (summary);
 
-  values = osiiso_async_map (task_async_square, NULL, NULL, range_inputs (30), 4, NULL, 0, 0, &error);
+  summary = osiiso_async_map (task_async_square, NULL, NULL, range_inputs (30), 4, NULL, 0, 0, &error);
   g_assert_no_error (error);
-  g_assert_cmpint (g_value_get_int64 (g_ptr_array_index (values, 29)), ==, 29 * 29);
-  g_clear_pointer (&values, g_ptr_array_unref);
+  values = osiiso_run_summary_get_values (summary, &n_values);
+  g_assert_cmpint (g_value_get_int64 (&values[29]), ==, 29 * 29);
+  osiiso_run_summary_unref (summary);
 
   /* A failure: no values. */
-  values = osiiso_thread_map (task_fail_on_3, NULL, NULL, range_inputs (5), 2, NULL, 0, 0, &error);
-  g_assert_null (values);
+  summary = osiiso_thread_map (task_fail_on_3, NULL, NULL, range_inputs (5), 2, NULL, 0, 0, &error);
+  g_assert_null (summary);
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
   g_clear_error (&error);
 
   /* The whole map's timeout cancels what is left, and the map returns. */
   started = now_s ();
-  values = osiiso_thread_map (task_until_cancelled, NULL, NULL, range_inputs (4), 2, NULL, 0, 0.2, &error);
-  g_assert_null (values);
+  summary = osiiso_thread_map (task_until_cancelled, NULL, NULL, range_inputs (4), 2, NULL, 0, 0.2, &error);
+  g_assert_null (summary);
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
   g_assert_cmpfloat (now_s () - started, <, 20);
 }
@@ -607,7 +616,8 @@ test_checkpoint_resumes (void)
   g_autoptr(OsiisoTaskGroup) first = NULL;
   g_autoptr(OsiisoTaskGroup) second = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
   gint runs = 0;
 
@@ -627,10 +637,10 @@ test_checkpoint_resumes (void)
   g_assert_cmpuint (osiiso_task_group_get_n_restored (second), ==, 9);
   /* Restored tasks are left out of run summaries. */
   g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 1);
-  values = osiiso_task_group_get_values (second, 5, NULL, &error);
+  values = osiiso_task_group_get_values (second, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
   for (guint i = 0; i < 10; i++)
-    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (g_ptr_array_index (values, i))), ==, (gint64) i * i);
+    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (&values[i])), ==, (gint64) i * i);
   {
     OsiisoTaskResult *restored = osiiso_task_group_get_result (second, 0);
 
@@ -719,7 +729,8 @@ test_checkpoint_killed (void)
   g_autoptr(OsiisoCheckpoint) checkpoint = NULL;
   g_autoptr(OsiisoTaskGroup) group = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
-  g_autoptr(GPtrArray) values = NULL;
+  const GValue *values = NULL;
+  guint n_values = 0;
   g_autoptr(GError) error = NULL;
   gint64 done_before;
   gint runs = 0;
@@ -742,11 +753,11 @@ test_checkpoint_killed (void)
 
   group = run_checkpointed (checkpoint, task_square_variant, &runs, 200, &summary);
   g_assert_cmpint (runs, ==, 200 - done_before);
-  values = osiiso_task_group_get_values (group, 5, NULL, &error);
+  values = osiiso_task_group_get_values (group, 5, NULL, &n_values, &error);
   g_assert_no_error (error);
-  g_assert_cmpuint (values->len, ==, 200);
+  g_assert_cmpuint (n_values, ==, 200);
   for (guint i = 0; i < 200; i++)
-    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (g_ptr_array_index (values, i))), ==, (gint64) i * i);
+    g_assert_cmpint (g_variant_get_int64 (g_value_get_variant (&values[i])), ==, (gint64) i * i);
 
   g_assert_true (osiiso_checkpoint_close (checkpoint, NULL));
   {
