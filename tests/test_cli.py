@@ -19,6 +19,7 @@ import pty
 import re
 import select
 import signal
+import sqlite3
 import struct
 import subprocess
 import sys
@@ -78,6 +79,24 @@ def read_pids(directory):
             if text:
                 pids.append(int(text))
     return pids
+
+
+def recorded_inputs(path):
+    """The inputs a --resume checkpoint records as done, read with SQLite
+    (a reader beside the runner's connection: the file is in WAL mode)."""
+    db = sqlite3.connect(path, timeout=GUARD)
+    try:
+        return [key for (key,) in db.execute('SELECT key FROM completions')]
+    finally:
+        db.close()
+
+
+def read_lines(path):
+    try:
+        with open(path) as f:
+            return f.read().splitlines()
+    except FileNotFoundError:
+        return []
 
 
 def read_joblog(path):
@@ -624,6 +643,177 @@ class CliTestCase(unittest.TestCase):
         self.assertEqual(proc.returncode, 1)
         self.assertLess(len(os.listdir(self.dir)), 500)
 
+    # ------------------------------------------------------------------
+    # Resuming (--resume)
+    # ------------------------------------------------------------------
+
+    def test_resume_after_sigkill(self):
+        # 40 inputs, two at a time; each appends its input to the log.
+        # Inputs past 12 wait for the file "go", which the first run never
+        # sees: it is killed (SIGKILL, no chance to clean up) while 13 and
+        # 14 wait, once at least 10 successes are recorded.
+        db, log, gate = self.path('done.db'), self.path('log'), self.path('go')
+        script = ('echo "$1" >> "$0/log"; '
+                  'if [ "$1" -gt 12 ]; then echo $$ > "$0/$1.pid"; '
+                  'while [ ! -e "$0/go" ]; do sleep 0.02; done; fi')
+        inputs = [str(i) for i in range(1, 41)]
+        args = [OSIISO, 'run', '-j2', '--json', '--resume', db, '--',
+                'sh', '-c', script, self.dir, ':::', *inputs]
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env())
+        try:
+            wait_for(lambda: len(read_lines(log)) >= 14 and len(read_pids(self.dir)) == 2,
+                     'inputs 13 and 14 to wait')
+            wait_for(lambda: len(recorded_inputs(db)) >= 10, '10 recorded successes')
+        finally:
+            proc.kill()
+            proc.wait()
+        self.assertEqual(proc.returncode, -signal.SIGKILL)
+        # The killed runner's commands live on in their own process groups:
+        # let them end, and be sure they are gone before the next run.
+        open(gate, 'w').close()
+        pids = read_pids(self.dir)
+        self.assertEqual(len(pids), 2)
+        for pid in pids:
+            wait_for(lambda: gone(pid), 'process %d to exit' % pid)
+
+        recorded = set(recorded_inputs(db))
+        first = read_lines(log)
+        self.assertGreaterEqual(len(recorded), 10)
+        self.assertLessEqual(recorded, {str(i) for i in range(1, 13)})
+        self.assertEqual(sorted(first, key=int), [str(i) for i in range(1, 15)])
+
+        # The second run: only what the checkpoint does not record runs.
+        status, out, err = run(*args[1:])
+        self.assertEqual(status, 0, err)
+        second = read_lines(log)[len(first):]
+        missing = [i for i in inputs if i not in recorded]
+        self.assertEqual(sorted(second, key=int), missing)   # each once
+        self.assertFalse(recorded & set(second), 'a recorded input ran again')
+        self.assertEqual(set(first) | set(second), set(inputs))
+        report = json.loads(out)
+        self.assertEqual(report['status'], 'passed')
+        self.assertEqual((report['total'], report['succeeded'], report['failed'],
+                          report['cancelled'], report['skipped']),
+                         (len(missing), len(missing), 0, 0, len(recorded)))
+        # Skipped inputs are not reported; sequence numbers count every input.
+        self.assertEqual([t['seq'] for t in report['tasks']], [int(i) for i in missing])
+        self.assertEqual([t['input'] for t in report['tasks']], missing)
+        self.assertEqual(sorted(recorded_inputs(db), key=int), inputs)
+
+        # A third run has nothing left to do.
+        status, out, err = run(*args[1:])
+        self.assertEqual(status, 0, err)
+        report = json.loads(out)
+        self.assertEqual((report['total'], report['skipped'], report['tasks']), (0, 40, []))
+        self.assertEqual(len(read_lines(log)), len(first) + len(second))
+
+    def test_resume_failures_run_again(self):
+        db, log, joblog = self.path('done.db'), self.path('log'), self.path('joblog')
+        script = 'echo "$1" >> "$0/log"; echo "out $1"; [ ! -e "$0/fail-$1" ]'
+        command = ['--', 'sh', '-c', script, self.dir]
+        open(self.path('fail-b'), 'w').close()
+
+        status, out, err = run('run', '-k', '--resume', db, *command, ':::', 'a', 'b', 'c')
+        self.assertEqual(status, 1)
+        self.assertEqual(out, 'out a\nout b\nout c\n')
+        self.assertIn('--resume: 0 of 3 inputs skipped', err)
+        self.assertEqual(sorted(recorded_inputs(db)), ['a', 'c'])   # not the failure
+
+        # b runs again (and now succeeds); a and c are skipped, print
+        # nothing, are not logged, and -k does not wait for them.
+        os.unlink(self.path('fail-b'))
+        status, out, err = run('run', '-k', '--resume', db, '--joblog', joblog, *command,
+                               ':::', 'a', 'b', 'c', 'd')
+        self.assertEqual(status, 0, err)
+        self.assertEqual(out, 'out b\nout d\n')
+        self.assertIn('--resume: 2 of 4 inputs skipped (succeeded in an earlier run)\n', err)
+        self.assertIn('Run Summary: PASSED', err)
+        self.assertRegex(err, r'Total tasks : 2\n')
+        lines = read_lines(log)
+        self.assertEqual((sorted(lines[:3]), sorted(lines[3:])), (['a', 'b', 'c'], ['b', 'd']))
+        _, rows = read_joblog(joblog)
+        self.assertEqual(sorted((r['Seq'], r['Status']) for r in rows),
+                         [('2', 'succeeded'), ('4', 'succeeded')])
+
+        # Duplicated inputs are one key; --quiet still records.
+        status, out, err = run('run', '-q', '--resume', db, *command, ':::', 'a', 'e', 'e')
+        self.assertEqual((status, err), (0, ''))
+        self.assertEqual(read_lines(log)[5:], ['e', 'e'])
+        self.assertEqual(sorted(recorded_inputs(db)), ['a', 'b', 'c', 'd', 'e'])
+
+        # Another command (another argument) is another namespace: it
+        # starts from nothing.
+        status, out, err = run('run', '--resume', db, '--', 'sh', '-c', script + ' ', self.dir,
+                               ':::', 'a')
+        self.assertEqual(status, 0, err)
+        self.assertIn('--resume: 0 of 1 input skipped', err)
+        self.assertEqual(read_lines(log)[-1], 'a')
+
+    def test_resume_records_only_printed_outputs(self):
+        # `… | head -1`: a success whose output cannot be written is not
+        # recorded as done, so it runs again next time. Input 1 ends only
+        # once the file "go" exists, which is after the pipe is closed.
+        db = self.path('done.db')
+        script = 'echo "$1"; if [ "$1" = 1 ]; then while [ ! -e "$0" ]; do sleep 0.02; done; fi'
+        args = [OSIISO, 'run', '-j1', '-q', '--resume', db, '--', 'sh', '-c', script,
+                self.path('go'), ':::', *[str(i) for i in range(10)]]
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                                stderr=subprocess.DEVNULL, env=env())
+        try:
+            self.assertEqual(proc.stdout.readline(), b'0\n')
+            proc.stdout.close()
+            open(self.path('go'), 'w').close()
+            proc.wait(timeout=GUARD)
+        finally:
+            if proc.poll() is None:
+                proc.kill()
+                proc.wait()
+        self.assertEqual(proc.returncode, 1)
+        # 0 was read; 1 succeeded, but its output met a closed pipe; the
+        # rest was cancelled.
+        self.assertEqual(recorded_inputs(db), ['0'])
+
+    def test_resume_keep_order_records_when_printed(self):
+        # With -k, b's output waits for a's, and so does b's record: a
+        # runner killed while a runs has recorded neither.
+        db, joblog, gate = self.path('done.db'), self.path('joblog'), self.path('go')
+        script = ('if [ "$1" = a ]; then echo $$ > "$0.pid"; '
+                  'while [ ! -e "$0" ]; do sleep 0.02; done; fi; echo "$1"')
+        args = [OSIISO, 'run', '-j2', '-k', '--joblog', joblog, '--resume', db, '--',
+                'sh', '-c', script, gate, ':::', 'a', 'b']
+        proc = subprocess.Popen(args, stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
+                                stderr=subprocess.DEVNULL, env=env())
+        try:
+            def b_done():
+                try:
+                    return len(read_joblog(joblog)[1]) >= 1
+                except (FileNotFoundError, IndexError):
+                    return False
+            wait_for(b_done, 'task b to end')
+        finally:
+            proc.kill()
+            proc.wait()
+        open(gate, 'w').close()
+        for pid in read_pids(self.dir):
+            wait_for(lambda: gone(pid), 'process %d to exit' % pid)
+        self.assertEqual(recorded_inputs(db), [])
+
+        status, out, err = run(*args[1:])
+        self.assertEqual((status, out), (0, 'a\nb\n'), err)
+        self.assertEqual(sorted(recorded_inputs(db)), ['a', 'b'])
+
+    def test_resume_not_a_database(self):
+        path = self.path('notes.txt')
+        with open(path, 'w') as f:
+            f.write('not a database\n' * 100)
+        status, out, err = run('run', '--resume', path, 'touch', ':::', self.path('ran'))
+        self.assertEqual((status, out), (2, ''))
+        self.assertIn('not a database', err)
+        self.assertEqual(os.listdir(self.dir), ['notes.txt'])
+        with open(path) as f:
+            self.assertEqual(f.read(), 'not a database\n' * 100)
+
     @unittest.skipIf(EXAMPLE is None, 'OSIISO_TEST_CLI_EXAMPLE is not set')
     def test_readme_example(self):
         # build-aux/demo.sh runs it: 20 jobs, a flaky one and a stuck one
@@ -667,6 +857,10 @@ class CliTestCase(unittest.TestCase):
             (['run', '--priority-from', '2', 'true', ':::', 'x 1', 'y'], 'no field 2'),
             (['run', '--priority-from', '1', 'true', ':::', 'high'], 'not an integer'),
             (['run', '--joblog', self.path('no/such/dir/log'), 'true', ':::', 'a'], 'job log'),
+            (['run', '--resume', self.path('no/such/dir/db'), 'true', ':::', 'a'], 'checkpoint'),
+            (['run', '--resume', self.dir, 'true', ':::', 'a'], 'checkpoint'),
+            (['run', '--resume', '', 'true', ':::', 'a'], 'checkpoint'),
+            (['run', '--resume'], 'Missing argument'),
         ]
         for args, message in cases:
             with self.subTest(args=args):
@@ -687,7 +881,7 @@ class CliTestCase(unittest.TestCase):
         status, out, err = run('run', '--help')
         for option in ('--jobs', '--retries', '--retry-delay', '--backoff', '--timeout',
                        '--total-timeout', '--rate', '--burst', '--fail-fast', '--priority-from',
-                       '--keep-order', '--joblog', '--json', '--quiet', '--input'):
+                       '--keep-order', '--joblog', '--resume', '--json', '--quiet', '--input'):
             self.assertIn(option, out)
         for args in (['--version'], ['run', '--version']):
             status, out, err = run(*args)

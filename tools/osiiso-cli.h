@@ -26,6 +26,7 @@ typedef struct
   guint64           task_id;   /* 0 until submitted */
   OsiisoTaskResult *result;    /* set once the task ended */
   gboolean          running;   /* an attempt is running (progress line only) */
+  gboolean          skipped;   /* --resume: it succeeded in an earlier run */
 } OsiisoCliJob;
 
 /* osiiso-job.c */
@@ -76,6 +77,7 @@ gboolean             osiiso_cli_joblog_close        (OsiisoCliJoblog     *joblog
 /* osiiso-json.c */
 char                *osiiso_cli_json_report         (OsiisoRunSummary    *summary,
                                                      GPtrArray           *jobs,
+                                                     guint                n_skipped,
                                                      const char          *interrupted_by,
                                                      gint                 exit_status);
 

@@ -2,8 +2,9 @@
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  *
- * One JSON object: the run's status and counts (the library's summary),
- * then every task in input order, each with its input, command line,
+ * One JSON object: the run's status and counts (the library's summary,
+ * and the inputs that --resume skipped), then every task that ran, in
+ * input order, each with its input, command line,
  * status, attempts, exit status, timings, message and captured output.
  * Strings that are not valid UTF-8 (input lines, output) have their bad
  * bytes replaced by U+FFFD; numbers use a dot whatever the locale.
@@ -127,11 +128,13 @@ append_task (GString            *out,
 char *
 osiiso_cli_json_report (OsiisoRunSummary *summary,
                         GPtrArray        *jobs,
+                        guint             n_skipped,
                         const char       *interrupted_by,
                         gint              exit_status)
 {
   GString *out = g_string_new ("{\n");
   const char *status;
+  gboolean first = TRUE;
 
   if (interrupted_by != NULL)
     status = "interrupted";
@@ -147,19 +150,26 @@ osiiso_cli_json_report (OsiisoRunSummary *summary,
   g_string_append_printf (out, ",\n  \"exit_status\": %d,\n  \"interrupted_by\": ", exit_status);
   append_string (out, interrupted_by, -1);
   g_string_append_printf (out, ",\n  \"total\": %u,\n  \"succeeded\": %u,\n  \"failed\": %u,\n"
-                          "  \"cancelled\": %u,\n  \"timed_out\": %s,\n  \"duration\": ",
+                          "  \"cancelled\": %u,\n  \"skipped\": %u,\n  \"timed_out\": %s,\n"
+                          "  \"duration\": ",
                           osiiso_run_summary_get_total (summary),
                           osiiso_run_summary_get_succeeded (summary),
                           osiiso_run_summary_get_failed (summary),
                           osiiso_run_summary_get_cancelled (summary),
+                          n_skipped,
                           osiiso_run_summary_get_timed_out (summary) ? "true" : "false");
   append_double (out, osiiso_run_summary_get_duration (summary));
   g_string_append (out, ",\n  \"tasks\": [");
   for (guint i = 0; i < jobs->len; i++)
     {
-      g_string_append (out, i > 0 ? ",\n" : "\n");
-      append_task (out, g_ptr_array_index (jobs, i));
+      const OsiisoCliJob *job = g_ptr_array_index (jobs, i);
+
+      if (job->skipped)
+        continue;
+      g_string_append (out, first ? "\n" : ",\n");
+      append_task (out, job);
+      first = FALSE;
     }
-  g_string_append (out, jobs->len > 0 ? "\n  ]\n}\n" : "]\n}\n");
+  g_string_append (out, !first ? "\n  ]\n}\n" : "]\n}\n");
   return g_string_free (out, FALSE);
 }

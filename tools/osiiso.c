@@ -11,11 +11,19 @@
  * The man page (docs/osiiso.xml) is the user documentation.
  *
  * The flow of a run: parse the options, read the inputs, build one job per
- * input (osiiso-job.c), submit them (submit_jobs(), the one place where
- * inputs are chosen for the run), run the queue while printing each task's
- * output as it ends (or in input order), drawing the progress line
- * (osiiso-progress.c) and writing the job log (osiiso-joblog.c), then
- * report (the library's summary, or osiiso-json.c).
+ * input (osiiso-job.c), leave out those that an earlier run completed
+ * (--resume: skip_done_jobs()), submit the others (submit_jobs()), run
+ * the queue while printing each task's output as it ends (or in input
+ * order), recording each success in the checkpoint once its output is
+ * out, drawing the progress line (osiiso-progress.c) and writing the job
+ * log (osiiso-joblog.c), then report (the library's summary, or
+ * osiiso-json.c).
+ *
+ * --resume uses OsiisoCheckpoint directly rather than a checkpointed
+ * OsiisoTaskGroup: a group records only GVariant task values, and a
+ * command task's value is an OsiisoCommandResult; and a success must be
+ * recorded only once its output has been printed (with --keep-order,
+ * after the tasks before it), which only the tool knows.
  */
 
 #include "osiiso-cli.h"
@@ -49,6 +57,7 @@ typedef struct
   gint      priority_from;
   gboolean  keep_order;
   char     *joblog;
+  char     *resume;
   gboolean  json;
   gboolean  quiet;
   gboolean  version;
@@ -63,6 +72,10 @@ typedef struct
   guint              next_to_print;  /* --keep-order: the next job in input order */
   OsiisoCliProgress *progress;
   OsiisoCliJoblog   *joblog;
+  OsiisoCheckpoint  *checkpoint;     /* --resume, or NULL */
+  char              *checkpoint_ns;  /* this command's namespace in it */
+  guint              n_skipped;      /* inputs done in an earlier run */
+  gboolean           record_failed;  /* a success could not be recorded */
   GCancellable      *cancel;         /* cancelling it forces the shutdown */
   gint               signal;         /* the signal that ended the run, or 0 */
   gboolean           stdout_broken;  /* writing the output failed */
@@ -320,9 +333,95 @@ make_jobs (const Options       *o,
   return jobs;
 }
 
-/* Submits the jobs of this run. This is the one place where inputs are
- * chosen: a checkpoint (--resume) will leave out here the inputs it
- * records as done, so that sequence numbers keep counting every input. */
+/* ------------------------------------------------------------------------
+ * --resume: the checkpoint
+ * --------------------------------------------------------------------- */
+
+/* The namespace of a command's inputs in the checkpoint: the command and
+ * its arguments as given (before {} is replaced), each with its NUL, hashed
+ * (arguments may hold anything; a namespace is text). */
+static char *
+checkpoint_namespace (const char * const *command)
+{
+  g_autoptr(GChecksum) checksum = g_checksum_new (G_CHECKSUM_SHA256);
+
+  for (guint i = 0; command[i] != NULL; i++)
+    g_checksum_update (checksum, (const guchar *) command[i], strlen (command[i]) + 1);
+  return g_strconcat ("osiiso-run:", g_checksum_get_string (checksum), NULL);
+}
+
+/* Opens the checkpoint of --resume (created if missing) and marks the jobs
+ * whose input it records as done for this command: they are skipped. */
+static gboolean
+skip_done_jobs (Run                 *run,
+                const char          *path,
+                const char * const  *command,
+                GError             **error)
+{
+  g_autofree char *file = NULL;
+  g_autofree const char **keys = NULL;
+  g_autoptr(GHashTable) done = NULL;
+
+  /* SQLite takes ":memory:" for a database in memory, and (as Debian
+   * builds it) "file:…" for a URI: a file is meant. */
+  if (strcmp (path, ":memory:") == 0 || g_str_has_prefix (path, "file:"))
+    file = g_build_filename (".", path, NULL);
+  else
+    file = g_strdup (path);
+  run->checkpoint = osiiso_checkpoint_new_full (file, FALSE, error);
+  if (run->checkpoint == NULL)
+    return FALSE;
+  run->checkpoint_ns = checkpoint_namespace (command);
+
+  keys = g_new (const char *, run->jobs->len + 1);
+  for (guint i = 0; i < run->jobs->len; i++)
+    keys[i] = ((OsiisoCliJob *) g_ptr_array_index (run->jobs, i))->line;
+  keys[run->jobs->len] = NULL;
+  done = osiiso_checkpoint_lookup (run->checkpoint, run->checkpoint_ns, keys, error);
+  if (done == NULL)
+    return FALSE;
+
+  for (guint i = 0; i < run->jobs->len; i++)
+    {
+      OsiisoCliJob *job = g_ptr_array_index (run->jobs, i);
+
+      if (g_hash_table_contains (done, job->line))
+        {
+          job->skipped = TRUE;
+          run->n_skipped++;
+        }
+    }
+  return TRUE;
+}
+
+/* A job whose output is out records its success, so that the next run
+ * with --resume skips its input. Not when its output could not be written
+ * (it did not reach anyone): it runs again next time. */
+static void
+record_job (Run          *run,
+            OsiisoCliJob *job)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (run->checkpoint == NULL || job->result == NULL
+      || osiiso_task_result_get_status (job->result) != OSIISO_TASK_STATUS_SUCCEEDED
+      || (run->stdout_broken && !run->options->json))
+    return;
+  if (osiiso_checkpoint_record (run->checkpoint, run->checkpoint_ns, job->line, NULL,
+                                job->display, &error))
+    return;
+  /* Once: the next ones would most likely fail the same way. */
+  if (!run->record_failed)
+    {
+      osiiso_cli_progress_clear (run->progress);
+      g_printerr (_("osiiso: could not record input %u in the checkpoint: %s\n"),
+                  job->seq, error->message);
+    }
+  run->record_failed = TRUE;
+}
+
+/* Submits the jobs of this run: every one but those --resume skips, so
+ * that sequence numbers keep counting every input. */
 static gboolean
 submit_jobs (Run                 *run,
              OsiisoProcessQueue  *queue,
@@ -333,7 +432,12 @@ submit_jobs (Run                 *run,
   for (guint i = 0; i < run->jobs->len; i++)
     {
       OsiisoCliJob *job = g_ptr_array_index (run->jobs, i);
-      g_autoptr(OsiisoTaskOptions) options =
+      g_autoptr(OsiisoTaskOptions) options = NULL;
+      g_autoptr(OsiisoTaskHandle) handle = NULL;
+
+      if (job->skipped)
+        continue;
+      options =
         g_object_new (OSIISO_TYPE_TASK_OPTIONS,
                       "name", job->display,
                       "priority", job->priority,
@@ -342,10 +446,8 @@ submit_jobs (Run                 *run,
                       "backoff", o->backoff,
                       "timeout", o->timeout != UNSET ? o->timeout : -1.0,
                       NULL);
-      g_autoptr(OsiisoTaskHandle) handle =
-        osiiso_process_queue_submit_command (queue, (const char * const *) job->argv,
-                                             NULL, NULL, NULL, options, error);
-
+      handle = osiiso_process_queue_submit_command (queue, (const char * const *) job->argv,
+                                                    NULL, NULL, NULL, options, error);
       if (handle == NULL)
         return FALSE;
       job->task_id = osiiso_task_handle_get_id (handle);
@@ -467,16 +569,22 @@ task_completed_cb (OsiisoQueue      *queue,
   if (!run->options->keep_order)
     {
       print_job (run, job);
+      record_job (run, job);
       return;
     }
-  /* In input order: this job, and those after it that were waiting for it. */
+  /* In input order: this job, and those after it that were waiting for it
+   * (skipped inputs print nothing). */
   while (run->next_to_print < run->jobs->len)
     {
       OsiisoCliJob *next = g_ptr_array_index (run->jobs, run->next_to_print);
 
-      if (next->result == NULL)
-        break;
-      print_job (run, next);
+      if (!next->skipped)
+        {
+          if (next->result == NULL)
+            break;
+          print_job (run, next);
+          record_job (run, next);
+        }
       run->next_to_print++;
     }
 }
@@ -571,9 +679,19 @@ run_command (const Options       *o,
       usage_error ("%s", error->message);
       return EXIT_USAGE;
     }
+  if (o->resume != NULL && !skip_done_jobs (&run, o->resume, command, &error))
+    {
+      usage_error ("%s", error->message);
+      g_clear_object (&run.checkpoint);
+      g_free (run.checkpoint_ns);
+      g_ptr_array_unref (run.jobs);
+      return EXIT_USAGE;
+    }
   if (o->joblog != NULL && (run.joblog = osiiso_cli_joblog_open (o->joblog, &error)) == NULL)
     {
       usage_error (_("could not open the job log: %s"), error->message);
+      g_clear_object (&run.checkpoint);
+      g_free (run.checkpoint_ns);
       g_ptr_array_unref (run.jobs);
       return EXIT_USAGE;
     }
@@ -606,7 +724,7 @@ run_command (const Options       *o,
   the_run = &run;
   for (guint i = 0; i < G_N_ELEMENTS (signals); i++)
     sources[i] = g_unix_signal_add (signals[i], signal_cb, GINT_TO_POINTER (signals[i]));
-  if (!o->quiet && (run.progress = osiiso_cli_progress_new (run.jobs->len)) != NULL)
+  if (!o->quiet && (run.progress = osiiso_cli_progress_new (run.jobs->len - run.n_skipped)) != NULL)
     {
       /* Only for the progress line: each costs a signal per attempt. */
       g_signal_connect (queue, "task-started", G_CALLBACK (task_started_cb), &run);
@@ -633,7 +751,8 @@ run_command (const Options       *o,
 
       if (o->json)
         {
-          g_autofree char *report = osiiso_cli_json_report (summary, run.jobs, signal_name (run.signal), status);
+          g_autofree char *report = osiiso_cli_json_report (summary, run.jobs, run.n_skipped,
+                                                            signal_name (run.signal), status);
 
           if (!run.stdout_broken && !osiiso_cli_write_all (STDOUT_FILENO, report, strlen (report)))
             status = MAX (status, 1);
@@ -644,6 +763,11 @@ run_command (const Options       *o,
 
           if (run.signal != 0)
             g_printerr (_("osiiso: interrupted by %s\n"), signal_name (run.signal));
+          if (run.checkpoint != NULL)
+            g_printerr (ngettext ("osiiso: --resume: %u of %u input skipped (succeeded in an earlier run)\n",
+                                  "osiiso: --resume: %u of %u inputs skipped (succeeded in an earlier run)\n",
+                                  run.jobs->len),
+                        run.n_skipped, run.jobs->len);
           g_printerr ("%s", report);
         }
     }
@@ -657,6 +781,18 @@ run_command (const Options       *o,
           g_printerr (_("osiiso: could not write the job log: %s\n"), joblog_error->message);
           status = MAX (status, 1);
         }
+    }
+  if (run.checkpoint != NULL)
+    {
+      g_autoptr(GError) checkpoint_error = NULL;
+
+      if (!osiiso_checkpoint_close (run.checkpoint, &checkpoint_error))
+        {
+          g_printerr (_("osiiso: could not close the checkpoint: %s\n"), checkpoint_error->message);
+          status = MAX (status, 1);
+        }
+      if (run.record_failed)
+        status = MAX (status, 1);
     }
 
   g_signal_handlers_disconnect_by_data (queue, &run);
@@ -674,6 +810,8 @@ out:
   if (run.joblog != NULL)
     osiiso_cli_joblog_close (run.joblog, NULL);
   g_clear_object (&run.cancel);
+  g_clear_object (&run.checkpoint);
+  g_free (run.checkpoint_ns);
   g_hash_table_unref (run.by_task);
   g_ptr_array_unref (run.jobs);
   return status;
@@ -719,6 +857,9 @@ cmd_run (int    argc,
       N_("Print the outputs in input order"), NULL },
     { "joblog", 0, 0, G_OPTION_ARG_FILENAME, &o.joblog,
       N_("Log every task, tab-separated, to FILE"), N_("FILE") },
+    { "resume", 0, 0, G_OPTION_ARG_FILENAME, &o.resume,
+      N_("Skip inputs that succeeded in an earlier run, as recorded in FILE; record successes there"),
+      N_("FILE") },
     { "json", 0, 0, G_OPTION_ARG_NONE, &o.json,
       N_("Print a JSON report on standard output"), NULL },
     { "quiet", 'q', 0, G_OPTION_ARG_NONE, &o.quiet,
@@ -819,6 +960,7 @@ cmd_run (int    argc,
 out:
   g_free (o.input);
   g_free (o.joblog);
+  g_free (o.resume);
   g_strfreev (o.rest);
   return status;
 }

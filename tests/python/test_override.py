@@ -168,7 +168,7 @@ class OverrideLoading(unittest.TestCase):
     def test_override_classes_subclass_the_introspected_ones(self):
         raw = gi.module.get_introspection_module('Osiiso')
         for name in ('Queue', 'ThreadQueue', 'AsyncQueue', 'ProcessQueue', 'TaskHandle',
-                     'TaskResult', 'RunSummary', 'TaskOptions', 'TaskContext'):
+                     'TaskResult', 'RunSummary', 'TaskOptions', 'TaskContext', 'TaskGroup', 'Checkpoint'):
             self.assertTrue(issubclass(getattr(Osiiso, name), getattr(raw, name)), name)
         self.assertIsInstance(Osiiso.ThreadQueue.new(1), Osiiso.Queue)
 

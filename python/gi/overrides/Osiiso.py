@@ -39,12 +39,24 @@ the one that cannot is ``Queue.submit``: the introspected
 ``submit(func, user_data, options)``, whose function takes the task
 context, stays reachable as :meth:`Queue.submit_func`.
 
-Batches are not here yet: ``q.map()``, ``q.group()``, ``BoundTask.map()``,
-``BoundTask.group()`` and the ``tmap``/``pmap``/``amap`` one-shot helpers
-will wrap the C batch API (``osiiso_queue_map()`` and its
-``OsiisoTaskGroup``); see the "BATCHES" markers below.
+Batches wrap the C batch API (``OsiisoTaskGroup``, admitted all or
+nothing with ``osiiso_queue_submit_group()``):
+
+- ``q.map(fn, iterable, **options)`` and ``q.group(fn, iterable)`` /
+  ``q.group([(fn, *args), ...])`` return a :class:`TaskGroup` (handles in
+  input order, ``wait()``, ``values()``, ``as_completed()``, ``cancel()``);
+  ``bound.map()`` and ``bound.group()`` do the same with a decorator's
+  options; ``tmap``/``pmap``/``amap`` are one-shot maps on a fresh queue.
+- ``checkpoint=`` (a :class:`Checkpoint`), ``key=`` and ``namespace=``
+  make a batch resumable: inputs that already succeeded are restored from
+  the checkpoint instead of run (see :meth:`Queue.map`).
+
+The introspected ``map(func, user_data, inputs, options)`` stays reachable
+as :meth:`Queue.map_func`.
 """
 
+import array
+import collections.abc
 import concurrent.futures
 import functools
 import inspect
@@ -53,6 +65,7 @@ import os
 import re
 import sys
 import threading
+import time
 import weakref
 
 from ..module import get_introspection_module
@@ -80,6 +93,12 @@ _raw_ctx_set_value = Osiiso.TaskContext.set_value
 _raw_ctx_return_value = Osiiso.TaskContext.return_value
 _raw_handle_wait = Osiiso.TaskHandle.wait
 _raw_handle_wait_finish = Osiiso.TaskHandle.wait_finish
+_raw_map = Osiiso.Queue.map
+_raw_submit_group = Osiiso.Queue.submit_group
+_raw_group_get_handle = Osiiso.TaskGroup.get_handle
+_raw_group_wait = Osiiso.TaskGroup.wait
+_raw_group_wait_completed = Osiiso.TaskGroup.wait_completed
+_raw_group_wait_async = Osiiso.TaskGroup.wait_async
 
 #: The GError domain of failures raised as Python exceptions (other than
 #: ``GLib.Error``) by task functions; the message is ``"Type: message"``.
@@ -163,6 +182,11 @@ class ExecutionError(OsiisoError):
         self.results = tuple(results)
 
 
+class CheckpointError(OsiisoError):
+    """The checkpoint's database failed (``Osiiso.Error.CHECKPOINT``)."""
+    code_value = Osiiso.Error.CHECKPOINT
+
+
 class CancelledError(GLib.Error, concurrent.futures.CancelledError):
     """The task was cancelled: ``handle.value()`` of a cancelled task.
     A ``GLib.Error`` in the ``G_IO_ERROR`` domain with code ``CANCELLED``,
@@ -177,10 +201,10 @@ class CancelledError(GLib.Error, concurrent.futures.CancelledError):
 
 _ERROR_CLASSES = {int(cls.code_value): cls for cls in
                   (ClosedError, QueueFullError, InvalidOptionError, BusyError,
-                   NotReadyError, TimeoutError, ExecutionError)}
+                   NotReadyError, TimeoutError, ExecutionError, CheckpointError)}
 
 __all__ += ['OsiisoError', 'ClosedError', 'QueueFullError', 'InvalidOptionError', 'BusyError',
-            'NotReadyError', 'TimeoutError', 'ExecutionError', 'CancelledError']
+            'NotReadyError', 'TimeoutError', 'ExecutionError', 'CheckpointError', 'CancelledError']
 
 
 def _translate(error):
@@ -294,6 +318,25 @@ def _to_gvalue(value):
     if isinstance(value, GObject.Object):
         return GObject.Value(value.__gtype__, value)
     return GObject.Value(GObject.TYPE_PYOBJECT, value)
+
+
+def _checkpoint_gvalue(value):
+    """What a task of a checkpointed batch hands the C side for a Python
+    value. The library records only GVariant values, so a value that
+    :func:`to_variant` converts goes as that variant wrapped in one more
+    (type ``v``), as a process worker's value does: the checkpoint stores
+    it, and the override converts it back (:func:`_result_value`) whether
+    the task ran now or was restored. A GLib.Variant goes as itself. Any
+    other value stays the Python object (``handle.value()`` gives it back);
+    the library does not record it (a GLib warning) and the input runs
+    again next time."""
+    if isinstance(value, GLib.Variant):
+        return GObject.Value(GObject.TYPE_VARIANT, value)
+    try:
+        variant = to_variant(value)
+    except TypeError:
+        return _to_gvalue(value)
+    return GObject.Value(GObject.TYPE_VARIANT, GLib.Variant('v', variant))
 
 
 def _variant_error(value, where):
@@ -596,8 +639,9 @@ class Completion:
         return attempt
 
     @classmethod
-    def _new(cls, ctx, state):
+    def _new(cls, ctx, state, convert=None):
         self = object.__new__(cls)
+        self._convert = convert or _to_gvalue
         # A reference of our own: the context outlives the call.
         self._ctx = ctx.copy()
         self._state = state
@@ -648,7 +692,7 @@ class Completion:
         if not self._claim():
             return False
         self._state.record_success(self._task_id, self._attempt)
-        _raw_ctx_return_value(self._ctx, _to_gvalue(value))
+        _raw_ctx_return_value(self._ctx, self._convert(value))
         return True
 
     def set_exception(self, exc):
@@ -722,48 +766,59 @@ def _check_callable(fn):
                         'Osiiso.AsyncQueue, start GIO work and return an Osiiso.Completion')
 
 
+def _thread_call(ctx, fn, args, kwargs, state, convert):
+    """Runs ``fn(*args, **kwargs)`` as one attempt on a worker thread."""
+    task_id, number = ctx.get_task_id(), ctx.get_attempt()
+    previous = getattr(_local, 'context', None)
+    _local.context = ctx
+    try:
+        value = fn(*args, **kwargs) if kwargs else fn(*args)
+    except BaseException as e:
+        error = _as_gerror(e)
+        state.record_failure(task_id, number, e, error)
+        raise error from None
+    finally:
+        _local.context = previous
+    state.record_success(task_id, number)
+    gvalue = convert(value)
+    if gvalue is not None:
+        _raw_ctx_set_value(ctx, gvalue)
+    return True
+
+
 def _thread_attempt(fn, args, state):
     """The OsiisoTaskFunc of a plain Python function on a thread queue."""
     def attempt(ctx, *_user_data):
-        task_id, number = ctx.get_task_id(), ctx.get_attempt()
-        previous = getattr(_local, 'context', None)
-        _local.context = ctx
-        try:
-            value = fn(*args)
-        except BaseException as e:
-            error = _as_gerror(e)
-            state.record_failure(task_id, number, e, error)
-            raise error from None
-        finally:
-            _local.context = previous
-        state.record_success(task_id, number)
-        gvalue = _to_gvalue(value)
-        if gvalue is not None:
-            _raw_ctx_set_value(ctx, gvalue)
-        return True
+        return _thread_call(ctx, fn, args, None, state, _to_gvalue)
     return attempt
+
+
+def _async_call(ctx, fn, args, kwargs, state, main_context, convert):
+    """Runs ``fn(*args, **kwargs)`` as one attempt on an async queue's
+    context; the attempt completes through its Completion."""
+    completion = Completion._new(ctx, state, convert)
+    completion._main_context = main_context
+    previous = (getattr(_local, 'context', None), getattr(_local, 'attempt', None))
+    _local.context, _local.attempt = ctx, completion
+    try:
+        value = fn(*args, **kwargs) if kwargs else fn(*args)
+    except BaseException as e:
+        completion.set_exception(e)
+        return True
+    finally:
+        _local.context, _local.attempt = previous
+    if value is completion:
+        completion._defer()
+    else:
+        completion.set_result(value)
+    return True
 
 
 def _async_attempt(fn, args, state, main_context):
     """The OsiisoTaskFunc of a plain Python function on an async queue:
     called on the queue's context; completes the attempt itself."""
     def attempt(ctx, *_user_data):
-        completion = Completion._new(ctx, state)
-        completion._main_context = main_context
-        previous = (getattr(_local, 'context', None), getattr(_local, 'attempt', None))
-        _local.context, _local.attempt = ctx, completion
-        try:
-            value = fn(*args)
-        except BaseException as e:
-            completion.set_exception(e)
-            return True
-        finally:
-            _local.context, _local.attempt = previous
-        if value is completion:
-            completion._defer()
-        else:
-            completion.set_result(value)
-        return True
+        return _async_call(ctx, fn, args, None, state, main_context, _to_gvalue)
     return attempt
 
 
@@ -1046,13 +1101,136 @@ class Queue(Osiiso.Queue):
             return BoundTask(fn, self, _resolve_options(opts, options, _callable_name(fn)))
         return decorate
 
-    # BATCHES: q.map(fn, iterable, *, opts=None, **options) and
-    # q.group(tasks, iterable=None, *, group_id=None, opts=None, **options)
-    # go here, wrapping the C batch API (osiiso_queue_map() returning an
-    # OsiisoTaskGroup; osiiso_process_queue_map_call() on process queues)
-    # once it exists. Element rule as in the original: a tuple is spread
-    # into arguments, a dict becomes keyword arguments, anything else is
-    # one argument. Not written on top of submit() on purpose.
+    # -- batches -----------------------------------------------------------
+
+    def map(self, fn, iterable, *, opts=None, checkpoint=None, key=None, namespace=None,
+            **options):
+        """Submits one task of @fn per element of @iterable, all or nothing,
+        and returns the :class:`TaskGroup` (handles in input order). An
+        element that is a tuple is spread into positional arguments, a dict
+        (any mapping, with str keys) becomes keyword arguments, anything
+        else is the one argument: wrap a tuple or dict to pass it whole,
+        ``(t,)``. Keywords are task options for every task, as for
+        :meth:`submit`.
+
+        The iterable is read to its end first, and the group is admitted
+        in one step: if an element, an option or a key is invalid, or the
+        queue is closed or has no room for every task, the call raises and
+        nothing is submitted.
+
+        With ``checkpoint=`` (a :class:`Checkpoint`) the batch is
+        resumable: inputs whose task already succeeded under the same
+        @namespace (default: @fn's qualified name) are not run again; their
+        tasks are restored, succeeded at once with the stored value, so
+        values still line up 1:1 with the inputs. An input's key is
+        ``str(key(element))`` with a @key function, else the canonical key
+        (``Checkpoint.canonical_key()``) of ``to_variant(element)``; an
+        element that cannot be converted raises TypeError (pass key=).
+        Values are recorded only when :func:`to_variant` converts them (see
+        the manual)."""
+        return self._map(fn, iterable, None, opts, checkpoint, key, namespace, options)
+
+    def group(self, tasks, iterable=None, *, group_id=None, opts=None, checkpoint=None, key=None,
+              namespace=None, **options):
+        """A named batch, admitted all or nothing: ``group(fn, iterable)``
+        maps @fn as :meth:`map` does; ``group([(fn, *args), ...])`` runs
+        different functions, one task per entry (TypeError for an entry
+        that is not a tuple starting with a callable). An empty group is
+        legal. The group's id is @group_id, else the options' ``group_id``,
+        else a fresh ``group-N``. With a checkpoint, the heterogeneous form
+        needs @namespace or @group_id (ValueError otherwise); its default
+        key is the canonical key of ``to_variant((fn.__qualname__, args))``
+        and a @key function gets the entry tuple."""
+        if iterable is not None:
+            return self._map(tasks, iterable, group_id, opts, checkpoint, key, namespace, options)
+        if callable(tasks) and not isinstance(tasks, collections.abc.Iterable):
+            raise TypeError('group(fn) needs an iterable of inputs: group(fn, iterable), '
+                            'or group([(fn, *args), ...])')
+        return self._group(tasks, group_id, opts, checkpoint, key, namespace, options)
+
+    def map_func(self, func, user_data, inputs, options=None):
+        """The introspected ``map()``: ``func(ctx, user_data)`` (which reads
+        its input with ``ctx.get_input()``) over the elements of the
+        GLib.Variant array @inputs; returns the :class:`TaskGroup`."""
+        return _call(_raw_map, self, func, user_data, inputs, options)
+
+    def _map(self, fn, iterable, group_id, opts, checkpoint, key, namespace, options):
+        _check_callable(fn)
+        _check_checkpoint(checkpoint, key, namespace)
+        options = _resolve_options(opts, options, _callable_name(fn))
+        elements = list(iterable)
+        calls = []
+        for i, element in enumerate(elements):
+            args, kwargs = _element_arguments(element, i)
+            calls.append(_Call(fn, args, kwargs, options))
+        keys = None
+        if checkpoint is not None:
+            if namespace is None:
+                namespace = _qualified_name(fn)
+            keys = _checkpoint_keys(elements, key)
+        return self._submit_calls(calls, _group_id(group_id, options), checkpoint, namespace, keys)
+
+    def _group(self, tasks, group_id, opts, checkpoint, key, namespace, options):
+        _check_checkpoint(checkpoint, key, namespace)
+        base = _resolve_options(opts, options)
+        entries = list(tasks)
+        resolved = {}
+        calls = []
+        for i, entry in enumerate(entries):
+            if not isinstance(entry, tuple) or not entry or not callable(entry[0]):
+                raise TypeError('each group entry must be a tuple of (callable, *args), '
+                                'not %r (entry %d)' % (entry, i))
+            fn = entry[0]
+            _check_callable(fn)
+            name = _callable_name(fn)
+            if name not in resolved:
+                resolved[name] = _resolve_options(opts, options, name)
+            calls.append(_Call(fn, entry[1:], None, resolved[name]))
+        keys = None
+        if checkpoint is not None:
+            if namespace is None:
+                if group_id is None:
+                    raise ValueError('a group of different functions with a checkpoint needs a stable '
+                                     'name for its records: pass namespace= or group_id=')
+                namespace = str(group_id)
+            keys = _checkpoint_keys(entries, key,
+                                    lambda entry: (_qualified_name(entry[0]), tuple(entry[1:])))
+        return self._submit_calls(calls, _group_id(group_id, base), checkpoint, namespace, keys)
+
+    def _submit_calls(self, calls, group_id, checkpoint, namespace, keys):
+        """Builds the C group of @calls (a list of _Call, in input order)
+        and submits it, all or nothing."""
+        self._prepare_calls(calls)
+        group = Osiiso.TaskGroup.new(group_id)
+        if checkpoint is not None:
+            def key_func(_input, _input_object, index, *_data):
+                return keys[index]
+            group.set_checkpoint(checkpoint, namespace, key_func, None)
+        self._add_calls(group, calls, checkpoint is not None)
+        _call(_raw_submit_group, self, group)
+        group._osiiso_state = _queue_state(self)
+        group._osiiso_queue = weakref.ref(self)
+        return group
+
+    # Subclasses: check and convert the calls before the group exists, then
+    # add them to it. Thread and async queues add runs of calls sharing
+    # their options as one map of a dispatcher, which finds its call by the
+    # task's index in the group.
+    def _prepare_calls(self, calls):
+        pass
+
+    def _add_calls(self, group, calls, checkpointed):
+        attempt = self._group_attempt(calls, _checkpoint_gvalue if checkpointed else _to_gvalue)
+        for start, end, options in _runs(calls):
+            group.add_map(attempt, None, _index_inputs(start, end), options)
+
+    def _group_attempt(self, calls, convert):
+        state = _queue_state(self)
+
+        def attempt(ctx, *_user_data):
+            call = calls[ctx.get_index()]
+            return _thread_call(ctx, call.fn, call.args, call.kwargs, state, convert)
+        return attempt
 
     # -- lifecycle ---------------------------------------------------------
 
@@ -1193,6 +1371,15 @@ class AsyncQueue(Osiiso.AsyncQueue):
         handle._osiiso_state = state
         return handle
 
+    def _group_attempt(self, calls, convert):
+        state = _queue_state(self)
+        main_context = self.get_main_context()
+
+        def attempt(ctx, *_user_data):
+            call = calls[ctx.get_index()]
+            return _async_call(ctx, call.fn, call.args, call.kwargs, state, main_context, convert)
+        return attempt
+
 
 AsyncQueue = override(AsyncQueue)
 __all__.append('AsyncQueue')
@@ -1227,14 +1414,22 @@ def _function_reference(fn):
     return module_name, qualname, main_path
 
 
-def _call_argument(fn, args):
+def _call_argument(fn, args, kwargs=None):
+    """The worker request of ``fn(*args)`` (``(sssav)``), or with
+    @kwargs not None of ``fn(*args, **kwargs)`` (``(sssava{sv})``)."""
     module_name, qualname, main_path = _function_reference(fn)
     items = []
     for i, arg in enumerate(args):
         items.append(GLib.Variant('v', to_variant(arg, 'argument %d of %s' % (i + 1, qualname))))
-    return GLib.Variant.new_tuple(GLib.Variant('s', module_name), GLib.Variant('s', qualname),
-                                  GLib.Variant('s', main_path),
-                                  GLib.Variant.new_array(GLib.VariantType('v'), items))
+    children = [GLib.Variant('s', module_name), GLib.Variant('s', qualname), GLib.Variant('s', main_path),
+                GLib.Variant.new_array(GLib.VariantType('v'), items)]
+    if kwargs is not None:
+        entries = [GLib.Variant.new_dict_entry(
+            GLib.Variant('s', name),
+            GLib.Variant('v', to_variant(value, 'keyword argument %s of %s' % (name, qualname))))
+            for name, value in kwargs.items()]
+        children.append(GLib.Variant.new_array(GLib.VariantType('{sv}'), entries))
+    return GLib.Variant.new_tuple(*children)
 
 
 def _python_worker_argv(initializer=None, initargs=()):
@@ -1268,14 +1463,34 @@ class ProcessQueue(Osiiso.ProcessQueue):
         argv = self.props.worker_argv or []
         return len(argv) >= 2 and argv[1] == _WORKER_SCRIPT
 
-    def _submit(self, fn, args, options):
+    def _check_python_worker(self):
         if not self._python_worker():
             raise TypeError('this process queue runs workers of its own (worker_argv), which do not '
-                            'serve Python functions: use submit_call() or submit_command()')
+                            'serve Python functions: use submit_call(), submit_command() or the '
+                            'introspected TaskGroup API')
+
+    def _submit(self, fn, args, options):
+        self._check_python_worker()
         argument = _call_argument(fn, args)
         handle = _call(Osiiso.ProcessQueue.submit_call, self, PYTHON_CALL, argument, options)
         handle._osiiso_state = _queue_state(self)
         return handle
+
+    # Batches: worker calls by reference, converted before the group exists
+    # (an argument that cannot travel is a TypeError and nothing is
+    # submitted); a run of calls sharing their options is one map_call.
+    def _prepare_calls(self, calls):
+        self._check_python_worker()
+        for call in calls:
+            call.argument = _call_argument(call.fn, call.args, call.kwargs or {})
+
+    def _add_calls(self, group, calls, checkpointed):
+        for start, end, options in _runs(calls):
+            if end - start == 1:
+                group.add_call(PYTHON_CALL, calls[start].argument, options)
+            else:
+                group.add_map_call(PYTHON_CALL, GLib.Variant.new_array(
+                    GLib.VariantType('(sssava{sv})'), [c.argument for c in calls[start:end]]), options)
 
     def submit_call(self, function, argument=None, options=None):
         return _call(Osiiso.ProcessQueue.submit_call, self, function, argument, options)
@@ -1303,9 +1518,16 @@ class BoundTask:
     def __call__(self, *args, **options):
         return self._queue.submit(self._fn, *args, opts=self._opts, **options)
 
-    # BATCHES: bound.map(iterable, **options) and bound.group(iterable,
-    # group_id=None, **options) go here, delegating to q.map()/q.group()
-    # with the bound options once the C batch API exists.
+    def map(self, iterable, *, checkpoint=None, key=None, namespace=None, **options):
+        """``q.map(fn, iterable)`` with the bound options (keywords override
+        them); returns the :class:`TaskGroup`."""
+        return self._queue.map(self._fn, iterable, opts=self._opts, checkpoint=checkpoint, key=key,
+                               namespace=namespace, **options)
+
+    def group(self, iterable, *, group_id=None, checkpoint=None, key=None, namespace=None, **options):
+        """``q.group(fn, iterable, group_id=...)`` with the bound options."""
+        return self._queue.group(self._fn, iterable, group_id=group_id, opts=self._opts,
+                                 checkpoint=checkpoint, key=key, namespace=namespace, **options)
 
     def __repr__(self):
         return 'BoundTask(%r)' % self.__name__
@@ -1313,11 +1535,49 @@ class BoundTask:
 
 __all__.append('BoundTask')
 
-# BATCHES: the one-shot helpers tmap(fn, iterable, *, workers=None,
-# rate=None, timeout=None, **options), pmap(...) and amap(...) go here:
-# each builds a queue, maps fn over iterable with the C batch API, runs
-# it, and returns the values in input order (ExecutionError on any
-# failure or cancellation), closing the queue even on error.
+
+def _one_shot(queue, fn, iterable, timeout, checkpoint, key, namespace, options):
+    # The with statement shuts the queue down on every way out: drained
+    # after a clean run, forced (the exit policy) on an exception.
+    with queue:
+        group = queue.map(fn, iterable, checkpoint=checkpoint, key=key, namespace=namespace, **options)
+        queue.run(timeout=timeout)
+        return group.values()
+
+
+def tmap(fn, iterable, *, workers=None, rate=None, timeout=None, checkpoint=None, key=None,
+         namespace=None, **options):
+    """Maps @fn over @iterable on a fresh :class:`ThreadQueue` (@workers,
+    @rate), runs it (at most @timeout seconds) and returns the values in
+    input order; ExecutionError if a task failed or was cancelled (a run
+    that timed out cancels what is left). Keywords are task options; the
+    element rule and ``checkpoint=``/``key=``/``namespace=`` are those of
+    :meth:`Queue.map`. The queue is shut down on return, and on error."""
+    return _one_shot(ThreadQueue(workers=workers, rate=rate), fn, iterable, timeout,
+                     checkpoint, key, namespace, options)
+
+
+def pmap(fn, iterable, *, workers=None, rate=None, timeout=None, initializer=None, initargs=(),
+         checkpoint=None, key=None, namespace=None, **options):
+    """:func:`tmap` on a fresh :class:`ProcessQueue`: @fn (module-level)
+    runs in worker processes by reference; ``initializer(*initargs)`` runs
+    once in each."""
+    return _one_shot(ProcessQueue(workers=workers, rate=rate, initializer=initializer, initargs=initargs),
+                     fn, iterable, timeout, checkpoint, key, namespace, options)
+
+
+def amap(fn, iterable, *, workers=None, rate=None, timeout=None, checkpoint=None, key=None,
+         namespace=None, **options):
+    """:func:`tmap` on a fresh :class:`AsyncQueue` of the thread-default
+    main context, which the call iterates until the values are there
+    (@workers bounds the operations in flight). The GLib form of the
+    original's ``await amap(...)``: a task function may return an
+    :class:`Completion`."""
+    return _one_shot(AsyncQueue(workers=workers, rate=rate), fn, iterable, timeout,
+                     checkpoint, key, namespace, options)
+
+
+__all__ += ['tmap', 'pmap', 'amap']
 
 
 # ---------------------------------------------------------------------------
@@ -1571,3 +1831,278 @@ class RunSummary(Osiiso.RunSummary):
 
 RunSummary = override(RunSummary)
 __all__.append('RunSummary')
+
+
+# ---------------------------------------------------------------------------
+# Batches: groups, checkpoints
+# ---------------------------------------------------------------------------
+
+class _Call:
+    """One task of a batch: ``fn(*args, **kwargs)`` with its options (and,
+    on a process queue, its worker request)."""
+    __slots__ = ('fn', 'args', 'kwargs', 'options', 'argument')
+
+    def __init__(self, fn, args, kwargs, options):
+        self.fn, self.args, self.kwargs, self.options = fn, tuple(args), kwargs, options
+        self.argument = None
+
+
+def _element_arguments(element, index):
+    """(args, kwargs) of a map element: a mapping becomes keyword
+    arguments, a tuple is spread into positional ones, anything else is
+    the one argument."""
+    if isinstance(element, collections.abc.Mapping):
+        kwargs = dict(element)
+        for name in kwargs:
+            if not isinstance(name, str):
+                raise TypeError('element %d is a dict, which becomes keyword arguments, so its keys '
+                                'must be str, not %s (wrap it, (d,), to pass it as one argument)'
+                                % (index, type(name).__name__))
+        return (), kwargs
+    if isinstance(element, tuple):
+        return tuple(element), None
+    return (element,), None
+
+
+def _qualified_name(fn):
+    name = getattr(fn, '__qualname__', None)
+    return name if isinstance(name, str) else _callable_name(fn)
+
+
+def _check_checkpoint(checkpoint, key, namespace):
+    if checkpoint is None:
+        if key is not None or namespace is not None:
+            raise TypeError('key= and namespace= need checkpoint=')
+        return
+    if not isinstance(checkpoint, Osiiso.Checkpoint):
+        raise TypeError('checkpoint must be an Osiiso.Checkpoint, not %s' % type(checkpoint).__name__)
+    if key is not None and not callable(key):
+        raise TypeError('key must be a function of the input, not %s' % type(key).__name__)
+    if namespace is not None and (not isinstance(namespace, str) or not namespace):
+        raise TypeError('namespace must be a non-empty str')
+
+
+def _checkpoint_keys(items, key, default_input=None):
+    """The checkpoint key of every input, computed before anything is
+    submitted: ``str(key(item))``, else the canonical key of
+    ``to_variant(default_input(item))`` (the item itself by default)."""
+    keys = []
+    for i, item in enumerate(items):
+        if key is not None:
+            keys.append(str(key(item)))
+            continue
+        try:
+            variant = to_variant(item if default_input is None else default_input(item), 'input %d' % i)
+        except TypeError as e:
+            raise TypeError('%s, so it has no canonical checkpoint key: pass key= (a function of '
+                            'the input that returns its key)' % e) from None
+        keys.append(Osiiso.Checkpoint.canonical_key(variant))
+    return keys
+
+
+def _group_id(group_id, options):
+    if group_id is not None:
+        return str(group_id)
+    return options.get_group_id()     # None: the group makes a fresh group-N
+
+
+def _runs(calls):
+    """(start, end, options) of each run of consecutive calls sharing the
+    same options object."""
+    start = 0
+    for i in range(1, len(calls) + 1):
+        if i == len(calls) or calls[i].options is not calls[start].options:
+            yield start, i, calls[start].options
+            start = i
+
+
+def _index_inputs(start, end):
+    """The inputs of a dispatcher's map: the tasks' indices (``au``)."""
+    data = array.array('I', range(start, end)).tobytes()
+    return GLib.Variant.new_from_bytes(GLib.VariantType('au'), GLib.Bytes.new(data), True)
+
+
+def _wait_timeout(timeout):
+    if timeout is None:
+        return -1.0
+    timeout = float(timeout)
+    if timeout < 0:
+        raise ValueError('timeout must be >= 0 (None: no limit)')
+    return timeout
+
+
+class TaskGroup(Osiiso.TaskGroup):
+    """A batch of tasks (``q.map()``, ``q.group()``): ``group_id``,
+    ``handles`` (in input order), ``len()``, iteration and indexing over
+    the handles, ``cancel()``, ``wait(timeout=None)``,
+    ``values(timeout=None)``, ``as_completed(timeout=None)``,
+    ``n_restored``. Waiting does not start the queue."""
+
+    group_id = property(lambda self: self.get_id())
+    n_restored = property(lambda self: self.get_n_restored())
+    n_completed = property(lambda self: self.get_n_completed())
+    submitted = property(lambda self: self.get_submitted())
+
+    def _adopt(self, handle):
+        state = self.__dict__.get('_osiiso_state')
+        if state is not None and handle.__dict__.get('_osiiso_state') is None:
+            handle._osiiso_state = state
+        return handle
+
+    def get_handle(self, index):
+        """The handle of the task at @index (input order)."""
+        if not self.get_submitted():
+            raise NotReadyError('the group %r was not submitted' % self.get_id())
+        if not 0 <= index < self.get_size():
+            raise IndexError('task index %d out of range (the group has %d)' % (index, self.get_size()))
+        return self._adopt(_raw_group_get_handle(self, index))
+
+    @property
+    def handles(self):
+        """The handles, in input order (none before the group is submitted)."""
+        return tuple(self.get_handle(i) for i in range(len(self)))
+
+    def __len__(self):
+        return self.get_n_items()
+
+    def __iter__(self):
+        return iter(self.handles)
+
+    def __getitem__(self, key):
+        if isinstance(key, slice):
+            return [self.get_handle(i) for i in range(*key.indices(len(self)))]
+        index = key.__index__()
+        if index < 0:
+            index += len(self)
+        if not 0 <= index < len(self):
+            raise IndexError('group index out of range')
+        return self.get_handle(index)
+
+    def wait(self, timeout=None, cancellable=None):
+        """Blocks until every task is done and returns the
+        :class:`RunSummary` of their results in input order (restored tasks
+        included); Osiiso.TimeoutError after @timeout seconds. On the
+        thread that runs the queue's main context (outside a dispatch of
+        it), it also lets the context deliver the completions, so done
+        callbacks and hooks have run and checkpoint records are written
+        when it returns."""
+        summary = _call(_raw_group_wait, self, _wait_timeout(timeout), cancellable)
+        self._settle()
+        return summary
+
+    def _settle(self):
+        # The blocking wait returns once the tasks finished; their
+        # completions (handle notifications, done callbacks, hooks and
+        # checkpoint records) are delivered by the queue's context. The
+        # asynchronous wait completes only after that delivery.
+        queue_ref = self.__dict__.get('_osiiso_queue')
+        queue = queue_ref() if queue_ref is not None else None
+        if queue is None:
+            return
+        context = queue.get_main_context()
+        if context.is_owner():
+            return        # inside a dispatch: the delivery may be the one running
+        if context == GLib.MainContext.default():
+            if threading.current_thread() is not threading.main_thread():
+                return
+        elif context != GLib.MainContext.get_thread_default():
+            return
+        if not context.acquire():
+            return        # another thread runs it, and delivers
+        try:
+            settled = []
+            _raw_group_wait_async(self, None, lambda *_args: settled.append(True))
+            while not settled:
+                context.iteration(True)
+        finally:
+            context.release()
+
+    def values(self, timeout=None, cancellable=None):
+        """Waits as :meth:`wait` does and returns the values in input order,
+        one per task; ExecutionError (with the summary, and the failed and
+        cancelled results) if a task failed or was cancelled."""
+        summary = self.wait(timeout, cancellable)
+        summary._raise(True)
+        return [_result_value(r) for r in summary.get_results()]
+
+    def as_completed(self, timeout=None, cancellable=None):
+        """An iterator of the handles in completion order (tasks done
+        already first, restored ones before all). It blocks for each; with
+        @timeout, one deadline for the whole iteration, counted from this
+        call: Osiiso.TimeoutError (a TimeoutError) when it passes."""
+        deadline = None if timeout is None else time.monotonic() + _wait_timeout(timeout)
+        size = self.get_size()
+
+        def completed():
+            for n in range(size):
+                left = -1.0 if deadline is None else max(0.0, deadline - time.monotonic())
+                try:
+                    handle = _call(_raw_group_wait_completed, self, n, left, cancellable)
+                except TimeoutError:
+                    raise TimeoutError('%d of the %d tasks of group %r did not complete within %gs'
+                                       % (size - n, size, self.get_id(), timeout)) from None
+                yield self._adopt(handle)
+        return completed()
+
+    def __repr__(self):
+        return 'TaskGroup(%r, tasks=%d)' % (self.get_id(), self.get_size())
+
+
+TaskGroup = override(TaskGroup)
+__all__.append('TaskGroup')
+
+
+class Checkpoint(Osiiso.Checkpoint):
+    """Completion tracking keyed by input, in an SQLite file:
+    ``Osiiso.Checkpoint(path, store_values=True)`` opens (or creates) it,
+    raising at once if it cannot; ``':memory:'`` is a private in-memory
+    store. A context manager (leaving the block closes it). Give it to
+    ``q.map(..., checkpoint=...)``; ``count(namespace)``,
+    ``namespaces()``, ``clear(namespace)``, ``close()`` as in C."""
+
+    def __init__(self, path=':memory:', *, store_values=True):
+        super().__init__(path=os.fspath(path), store_values=store_values)
+        _call(Gio.Initable.init, self, None)
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, exc_type, exc, tb):
+        self.close()
+        return False
+
+    @property
+    def closed(self):
+        return self.is_closed()
+
+    def count(self, ns=None):
+        return _call(Osiiso.Checkpoint.count, self, ns)
+
+    def clear(self, ns=None):
+        return _call(Osiiso.Checkpoint.clear, self, ns)
+
+    def namespaces(self):
+        return _call(Osiiso.Checkpoint.namespaces, self)
+
+    def is_done(self, ns, key):
+        return _call(Osiiso.Checkpoint.is_done, self, ns, key)
+
+    def lookup(self, ns, keys):
+        return _call(Osiiso.Checkpoint.lookup, self, ns, keys)
+
+    def record(self, ns, key, value=None, name=None):
+        return _call(Osiiso.Checkpoint.record, self, ns, key, value, name)
+
+    def close(self):
+        """Closes the store (again: nothing); any other use then raises
+        Osiiso.ClosedError."""
+        return _call(Osiiso.Checkpoint.close, self)
+
+    def __repr__(self):
+        if self.is_closed():
+            return 'Checkpoint(%r, closed)' % self.get_path()
+        return 'Checkpoint(%r)' % self.get_path()
+
+
+Checkpoint = override(Checkpoint)
+__all__.append('Checkpoint')

@@ -15,6 +15,9 @@ with the argument ``(sssav)``: the function's module, its qualified name,
 the path of the main script when the module is ``__main__`` (loaded here as
 the module ``__mp_main__``, so its ``if __name__ == "__main__":`` block does
 not run), and the arguments, each converted with ``Osiiso.to_variant()``.
+The tasks of ``q.map()`` and ``q.group()`` send ``(sssava{sv})``: the same,
+plus keyword arguments (a dict element of a map), each value converted the
+same way.
 
 The reply's value is ``Osiiso.to_variant(return value)`` wrapped in one
 more variant (type ``v``), which tells the override to convert it back. A
@@ -130,15 +133,16 @@ def main():
 
     def call(worker, argument):
         try:
-            if argument is None or argument.get_type_string() != '(sssav)':
-                raise TypeError('%s takes (sssav), not %s' % (
-                    Osiiso.PYTHON_CALL, argument.get_type_string() if argument is not None else 'nothing'))
+            signature = argument.get_type_string() if argument is not None else 'nothing'
+            if signature not in ('(sssav)', '(sssava{sv})'):
+                raise TypeError('%s takes (sssav) or (sssava{sv}), not %s' % (Osiiso.PYTHON_CALL, signature))
             name = argument.get_child_value(0).get_string()
             qualname = argument.get_child_value(1).get_string()
             main_path = argument.get_child_value(2).get_string()
             args = Osiiso.from_variant(argument.get_child_value(3))
+            kwargs = Osiiso.from_variant(argument.get_child_value(4)) if signature != '(sssav)' else {}
             fn = _resolve(name, qualname, main_path)
-            value = fn(*args)
+            value = fn(*args, **kwargs)
             return GLib.Variant('v', Osiiso.to_variant(value, 'the value of %s()' % qualname))
         except BaseException as e:
             raise failure(e) from None
