@@ -27,12 +27,36 @@
  *   same main context, each completion starting the next, the context
  *   iterated until N have run. One GSource and one main-loop dispatch per
  *   task, and nothing else.
+ * - osiiso-thread-map, osiiso-async-map: the same queues, the same task
+ *   functions, but one osiiso_queue_map() over an "au" of the N indices
+ *   (built inside the timed span: the caller pays for its inputs), then
+ *   osiiso_queue_run(); no handle per task. The group is dropped after the
+ *   clock stops.
+ * - python-tpe, python-asyncio, python-asyncio-yield: Python peers run by
+ *   /usr/bin/python3 bench/peers.py in a child process each round, which
+ *   times itself (--py-tasks tasks, 50,000 by default: ThreadPoolExecutor
+ *   keeps ~1.9 KB per queued future); ns/task is what it reports. asyncio:
+ *   2 worker coroutines draining an asyncio.Queue; -yield awaits
+ *   asyncio.sleep (0) once per task (one real loop round trip, the honest
+ *   analogue of an async operation).
  *
- * Each queue case is compared with the raw peers of its own kind: the
- * thread queue with gtp-resultq and gtp-excl, the async queue with
- * gmain-idle-chain. Where perf-anchors.md §6 sets a wall-time goal for a
- * pair (T1: osiiso-thread / gtp-resultq <= 3; A1: osiiso-async /
- * gmain-idle-chain <= 2.5), the table says whether the median met it.
+ * - osiiso-process-map, osiiso-process-submit, python-ppe: W1 on the
+ *   process backend, with --process-tasks tasks (20,000 by default: a
+ *   round trip to a worker process costs tens of µs, W4b's figure): an
+ *   OsiisoProcessQueue of 2 osiiso-worker processes serving bench-module's
+ *   "nop", started and warmed up once and reused by every round (process
+ *   start-up is not W1), on its own GMainContext; one
+ *   osiiso_process_queue_map_call() over an "au" of indices, or N
+ *   osiiso_process_queue_submit_call() without an argument, then
+ *   osiiso_queue_run(). python-ppe: ProcessPoolExecutor(2) in peers.py.
+ *   The raw pipe round trip is W4b's raw-gio (osiiso-bench-w4b).
+ *
+ * Each queue case is compared with the peers of its own kind: the thread
+ * queue with gtp-resultq, gtp-excl and python-tpe, the async queue with
+ * gmain-idle-chain and the asyncio peers, the process queue with
+ * python-ppe. The goals (issue 10, stricter
+ * than perf-anchors.md §6 where they differ) are in the goals[] table
+ * below; the table says whether each median paired ratio met its goal.
  *
  * Method: all cases run in one process, once per round, in a freshly
  * shuffled order each round, because this box is a shared 2-vCPU VM whose
@@ -47,14 +71,30 @@
 
 #include <osiiso-glib/osiiso-glib.h>
 
+#include "bench-common.h"
+
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
 
-#define DEFAULT_TASKS  200000
-#define DEFAULT_ROUNDS 7
-#define N_WORKERS      2
+#define DEFAULT_TASKS          200000
+#define DEFAULT_PY_TASKS       50000
+#define DEFAULT_PROCESS_TASKS  20000
+#define DEFAULT_ROUNDS         7
+#define N_WORKERS              2
+
+#ifndef BENCH_WORKER_TOOL
+# define BENCH_WORKER_TOOL NULL
+#endif
+#ifndef BENCH_MODULE
+# define BENCH_MODULE NULL
+#endif
+
+static guint py_tasks = DEFAULT_PY_TASKS;
+static guint process_tasks = DEFAULT_PROCESS_TASKS;
+static char *worker_tool = NULL;
+static char *module_path = NULL;
 
 /* ------------------------------------------------------------------------
  * Timing
@@ -399,6 +439,235 @@ run_gmain_idle_chain (guint n_tasks)
 }
 
 /* ------------------------------------------------------------------------
+ * osiiso-thread-map, osiiso-async-map
+ * --------------------------------------------------------------------- */
+
+/* The inputs of a map over N tasks: the indices, an "au" (4 bytes a task,
+ * one allocation, no GVariant per element). */
+static GVariant *
+index_inputs (guint n_tasks)
+{
+  guint32 *indices = g_new (guint32, n_tasks);
+  GVariant *inputs;
+
+  for (guint i = 0; i < n_tasks; i++)
+    indices[i] = i;
+  inputs = g_variant_new_from_data (G_VARIANT_TYPE ("au"), indices, sizeof (guint32) * n_tasks,
+                                    TRUE, g_free, indices);
+  return inputs;
+}
+
+static gint64
+run_osiiso_map (OsiisoQueue    *queue,
+                OsiisoTaskFunc  func,
+                const char     *name,
+                guint           n_tasks)
+{
+  OsiisoTaskGroup *group;
+  OsiisoRunSummary *summary;
+  GError *error = NULL;
+  gint64 start, end;
+
+  start = now_ns ();
+  group = osiiso_queue_map (queue, func, NULL, NULL, index_inputs (n_tasks), NULL, &error);
+  if (group == NULL)
+    g_error ("%s: map failed: %s", name, error->message);
+  summary = osiiso_queue_run (queue, NULL, &error);
+  end = now_ns ();
+
+  if (summary == NULL)
+    g_error ("%s: run failed: %s", name, error->message);
+  if (osiiso_run_summary_get_succeeded (summary) != n_tasks
+      || osiiso_run_summary_get_total (summary) != n_tasks
+      || osiiso_task_group_get_n_completed (group) != n_tasks)
+    g_error ("%s: the summary reports %u of %u succeeded (total %u), the group %u completed",
+             name, osiiso_run_summary_get_succeeded (summary), n_tasks,
+             osiiso_run_summary_get_total (summary), osiiso_task_group_get_n_completed (group));
+
+  osiiso_run_summary_unref (summary);
+  g_object_unref (group);
+  unref_and_wait_finalized (G_OBJECT (queue));
+
+  return end - start;
+}
+
+static gint64
+run_osiiso_thread_map (guint n_tasks)
+{
+  return run_osiiso_map (OSIISO_QUEUE (osiiso_thread_queue_new (N_WORKERS)), empty_task,
+                         "osiiso-thread-map", n_tasks);
+}
+
+static gint64
+run_osiiso_async_map (guint n_tasks)
+{
+  return run_osiiso_map (OSIISO_QUEUE (osiiso_async_queue_new (N_WORKERS)), complete_at_once,
+                         "osiiso-async-map", n_tasks);
+}
+
+/* ------------------------------------------------------------------------
+ * osiiso-process-map, osiiso-process-submit
+ * --------------------------------------------------------------------- */
+
+static GMainContext *process_context;
+static OsiisoProcessQueue *process_queue;
+
+static void process_setup (void);
+
+/* The process cases run MIN (process_tasks, n_tasks) tasks and report ns
+ * scaled to n_tasks, as the Python peers do. */
+static gint64
+run_osiiso_process (guint    n_tasks,
+                    gboolean map)
+{
+  guint n = MIN (process_tasks, n_tasks);
+  const char *name = map ? "osiiso-process-map" : "osiiso-process-submit";
+  OsiisoTaskGroup *group = NULL;
+  OsiisoRunSummary *summary;
+  GError *error = NULL;
+  gint64 start, end;
+
+  if (process_queue == NULL)
+    process_setup ();
+
+  g_main_context_push_thread_default (process_context);
+  start = now_ns ();
+  if (map)
+    {
+      group = osiiso_process_queue_map_call (process_queue, "nop", index_inputs (n), NULL, &error);
+      if (group == NULL)
+        g_error ("%s: map_call: %s", name, error->message);
+    }
+  else
+    for (guint i = 0; i < n; i++)
+      {
+        OsiisoTaskHandle *handle = osiiso_process_queue_submit_call (process_queue, "nop", NULL,
+                                                                     NULL, &error);
+
+        if (handle == NULL)
+          g_error ("%s: submit_call %u: %s", name, i, error->message);
+        g_object_unref (handle);
+      }
+  summary = osiiso_queue_run (OSIISO_QUEUE (process_queue), NULL, &error);
+  end = now_ns ();
+  g_main_context_pop_thread_default (process_context);
+
+  if (summary == NULL)
+    g_error ("%s: run: %s", name, error->message);
+  if (osiiso_run_summary_get_succeeded (summary) != n || osiiso_run_summary_get_total (summary) != n)
+    g_error ("%s: the summary reports %u of %u succeeded (total %u)", name,
+             osiiso_run_summary_get_succeeded (summary), n, osiiso_run_summary_get_total (summary));
+  osiiso_run_summary_unref (summary);
+  g_clear_object (&group);
+  osiiso_queue_clear_results (OSIISO_QUEUE (process_queue));
+
+  return (gint64) ((gdouble) (end - start) / n * n_tasks);
+}
+
+static gint64
+run_osiiso_process_map (guint n_tasks)
+{
+  return run_osiiso_process (n_tasks, TRUE);
+}
+
+static gint64
+run_osiiso_process_submit (guint n_tasks)
+{
+  return run_osiiso_process (n_tasks, FALSE);
+}
+
+/* Both workers started and warmed up, once: process start-up is not W1. */
+static void
+process_setup (void)
+{
+  const char *argv[] = { worker_tool, module_path, NULL };
+  g_autofree gint *pids = NULL;
+  guint n_pids = 0, saved = process_tasks;
+
+  if (worker_tool == NULL || module_path == NULL)
+    g_error ("W1: no osiiso-worker or bench module (--worker-tool, --module)");
+  process_context = g_main_context_new ();
+  g_main_context_push_thread_default (process_context);
+  process_queue = osiiso_process_queue_new (argv, N_WORKERS);
+  g_main_context_pop_thread_default (process_context);
+
+  process_tasks = 200;
+  run_osiiso_process (200, FALSE);
+  process_tasks = saved;
+  pids = osiiso_process_queue_get_worker_pids (process_queue, &n_pids);
+  if (n_pids != N_WORKERS)
+    g_error ("W1: %u worker processes after the warm-up, expected %d", n_pids, N_WORKERS);
+}
+
+static void
+process_teardown (void)
+{
+  g_autoptr(GError) error = NULL;
+
+  if (process_queue == NULL)
+    return;
+  g_main_context_push_thread_default (process_context);
+  if (!osiiso_queue_shutdown (OSIISO_QUEUE (process_queue), FALSE, NULL, &error))
+    g_warning ("W1: process queue shutdown: %s", error->message);
+  g_main_context_pop_thread_default (process_context);
+  g_clear_object (&process_queue);
+  g_clear_pointer (&process_context, g_main_context_unref);
+}
+
+/* ------------------------------------------------------------------------
+ * Python peers (bench/peers.py)
+ * --------------------------------------------------------------------- */
+
+/* Runs `peers.py COMMAND py_tasks` and scales its ns/task to n_tasks, so
+ * that every case reports ns for the same N. */
+static gint64
+run_python (const char *command,
+            guint       n_tasks)
+{
+  g_autofree char *count = g_strdup_printf ("%u", MIN (py_tasks, n_tasks));
+  const char *args[] = { command, count, NULL };
+  char *out = bench_run_python (args);
+  gdouble ns_per_task = bench_json_get (out, "ns_per_task");
+
+  if (isnan (ns_per_task))
+    g_error ("peers.py %s: unexpected output: %s", command, out);
+  g_free (out);
+  return (gint64) (ns_per_task * n_tasks);
+}
+
+static gint64
+run_python_tpe (guint n_tasks)
+{
+  return run_python ("w1-tpe", n_tasks);
+}
+
+static gint64
+run_python_asyncio (guint n_tasks)
+{
+  return run_python ("w1-asyncio", n_tasks);
+}
+
+static gint64
+run_python_asyncio_yield (guint n_tasks)
+{
+  return run_python ("w1-asyncio-yield", n_tasks);
+}
+
+static gint64
+run_python_ppe (guint n_tasks)
+{
+  g_autofree char *count = g_strdup_printf ("%u", MIN (MIN (process_tasks, py_tasks), n_tasks));
+  const char *args[] = { "w1-ppe", count, NULL };
+  char *out = bench_run_python (args);
+  gdouble ns_per_task = bench_json_get (out, "ns_per_task");
+
+  if (isnan (ns_per_task))
+    g_error ("peers.py w1-ppe: unexpected output: %s", out);
+  g_free (out);
+  return (gint64) (ns_per_task * n_tasks);
+}
+
+/* ------------------------------------------------------------------------
  * Cases and statistics
  * --------------------------------------------------------------------- */
 
@@ -406,29 +675,63 @@ typedef enum
 {
   KIND_THREAD,   /* work on worker threads */
   KIND_ASYNC,    /* work on the main context */
+  KIND_PROCESS,  /* work in worker processes */
 } CaseKind;
+
+static const char * const kind_names[] = { "thread", "async", "process" };
 
 typedef struct
 {
   const char *name;
   gint64    (*run) (guint n_tasks);
-  CaseKind    kind;       /* queue cases are compared with baselines of their kind */
-  gboolean    baseline;   /* other cases are given as ratios against it */
-  const char *goal_of;    /* the queue case whose ratio against this has a goal */
-  gdouble     goal;       /* perf-anchors.md §6: median paired ratio at most this */
+  CaseKind    kind;       /* queue cases are compared with the peers of their kind */
+  gboolean    osiiso;     /* a queue case (else a peer: a baseline of the ratios) */
+  gboolean    python;     /* run by peers.py; not for --single */
 } Case;
 
 static const Case cases[] = {
-  { "osiiso-thread-submit", run_osiiso_thread_submit, KIND_THREAD, FALSE, NULL, 0 },
-  { "gtp-resultq",          run_gtp_resultq,          KIND_THREAD, TRUE,
-    "osiiso-thread-submit", 3.0 },                                            /* T1 */
-  { "gtp-excl",             run_gtp_excl,             KIND_THREAD, TRUE,  NULL, 0 },
-  { "osiiso-async-submit",  run_osiiso_async_submit,  KIND_ASYNC,  FALSE, NULL, 0 },
-  { "gmain-idle-chain",     run_gmain_idle_chain,     KIND_ASYNC,  TRUE,
-    "osiiso-async-submit", 2.5 },                                             /* A1 */
+  { "osiiso-thread-map",    run_osiiso_thread_map,    KIND_THREAD, TRUE,  FALSE },
+  { "osiiso-thread-submit", run_osiiso_thread_submit, KIND_THREAD, TRUE,  FALSE },
+  { "gtp-resultq",          run_gtp_resultq,          KIND_THREAD, FALSE, FALSE },
+  { "gtp-excl",             run_gtp_excl,             KIND_THREAD, FALSE, FALSE },
+  { "python-tpe",           run_python_tpe,           KIND_THREAD, FALSE, TRUE },
+  { "osiiso-async-map",     run_osiiso_async_map,     KIND_ASYNC,  TRUE,  FALSE },
+  { "osiiso-async-submit",  run_osiiso_async_submit,  KIND_ASYNC,  TRUE,  FALSE },
+  { "gmain-idle-chain",     run_gmain_idle_chain,     KIND_ASYNC,  FALSE, FALSE },
+  { "python-asyncio",       run_python_asyncio,       KIND_ASYNC,  FALSE, TRUE },
+  { "python-asyncio-yield", run_python_asyncio_yield, KIND_ASYNC,  FALSE, TRUE },
+  { "osiiso-process-map",   run_osiiso_process_map,   KIND_PROCESS, TRUE, FALSE },
+  { "osiiso-process-submit", run_osiiso_process_submit, KIND_PROCESS, TRUE, FALSE },
+  { "python-ppe",           run_python_ppe,           KIND_PROCESS, FALSE, TRUE },
 };
 
 #define N_CASES G_N_ELEMENTS (cases)
+
+/* Wall-time goals: the median paired ratio subject / baseline at most
+ * max. Issue 10 first; the others are perf-anchors.md §6 where the issue
+ * sets none. */
+typedef struct
+{
+  const char *subject;
+  const char *baseline;
+  gdouble     max;
+  const char *label;
+} Goal;
+
+static const Goal goals[] = {
+  { "osiiso-thread-map",    "gtp-resultq",          2.0,  "issue 10: thread map <= 2.0x GThreadPool-with-result" },
+  { "osiiso-thread-map",    "python-tpe",           0.05, "issue 10: thread map >= 20x faster than ThreadPoolExecutor" },
+  { "osiiso-thread-submit", "gtp-resultq",          3.0,  "anchors T1: thread submit <= 3x gtp-resultq" },
+  { "osiiso-thread-submit", "python-tpe",           1.0 / 15, "anchors T1: thread submit <= 1/15 of ThreadPoolExecutor" },
+  { "osiiso-async-map",     "gmain-idle-chain",     2.5,  "issue 10: async queue <= 2.5x the idle chain" },
+  { "osiiso-async-submit",  "gmain-idle-chain",     2.5,  "issue 10: async queue <= 2.5x the idle chain" },
+  { "osiiso-async-map",     "python-asyncio-yield", 0.4,  "anchors A1: >= 2.5x faster than asyncio with a suspension" },
+  { "osiiso-async-submit",  "python-asyncio-yield", 0.4,  "anchors A1: >= 2.5x faster than asyncio with a suspension" },
+  { "osiiso-process-map",   "python-ppe",           0.2,  "anchors P2: process queue >= 5x faster than ProcessPoolExecutor" },
+  { "osiiso-process-submit", "python-ppe",          0.2,  "anchors P2: process queue >= 5x faster than ProcessPoolExecutor" },
+};
+
+static gboolean case_enabled[N_CASES];
 
 static const Case *
 lookup_case (const char *name)
@@ -440,52 +743,11 @@ lookup_case (const char *name)
 }
 
 static gint
-compare_doubles (gconstpointer a,
-                 gconstpointer b)
+case_index (const char *name)
 {
-  gdouble x = *(const gdouble *) a;
-  gdouble y = *(const gdouble *) b;
+  const Case *c = lookup_case (name);
 
-  return (x > y) - (x < y);
-}
-
-typedef struct
-{
-  gdouble median;
-  gdouble p25;
-  gdouble p75;
-  gdouble min;
-  gdouble max;
-} Stats;
-
-/* Linear interpolation between order statistics, as numpy's default, so
- * the figures match the reference harness's tables. */
-static gdouble
-quantile (const gdouble *sorted,
-          guint          n,
-          gdouble        q)
-{
-  gdouble pos = q * (n - 1);
-  guint lo = (guint) pos;
-  guint hi = MIN (lo + 1, n - 1);
-
-  return sorted[lo] + (pos - lo) * (sorted[hi] - sorted[lo]);
-}
-
-static Stats
-compute_stats (const gdouble *values,
-               guint          n)
-{
-  g_autofree gdouble *sorted = g_memdup2 (values, n * sizeof (gdouble));
-  Stats stats;
-
-  qsort (sorted, n, sizeof (gdouble), compare_doubles);
-  stats.median = quantile (sorted, n, 0.5);
-  stats.p25 = quantile (sorted, n, 0.25);
-  stats.p75 = quantile (sorted, n, 0.75);
-  stats.min = sorted[0];
-  stats.max = sorted[n - 1];
-  return stats;
+  return c != NULL ? (gint) (c - cases) : -1;
 }
 
 /* Peak RSS of this process, from VmHWM (the reliable source on Linux). */
@@ -501,22 +763,6 @@ read_vm_hwm_kib (void)
   if (line == NULL)
     return -1;
   return g_ascii_strtoll (line + strlen ("VmHWM:"), NULL, 10);
-}
-
-static void
-append_doubles_json (GString       *out,
-                     const gdouble *values,
-                     guint          n,
-                     const char    *format)
-{
-  g_string_append_c (out, '[');
-  for (guint i = 0; i < n; i++)
-    {
-      if (i > 0)
-        g_string_append (out, ", ");
-      g_string_append_printf (out, format, values[i]);
-    }
-  g_string_append_c (out, ']');
 }
 
 /* ------------------------------------------------------------------------
@@ -553,142 +799,131 @@ run_rounds (guint    n_tasks,
   g_autoptr(GRand) rand = g_rand_new_with_seed (seed);
   g_autofree gdouble *per_task = g_new0 (gdouble, N_CASES * n_rounds);   /* [case][round] */
   g_autofree gdouble *ratios = g_new0 (gdouble, n_rounds);
-  guint order[N_CASES];
-  Stats stats[N_CASES];
+  g_autofree char *load_before = NULL;
+  g_autofree char *load_after = NULL;
+  guint order[N_CASES], n_enabled = 0;
+  BenchStats stats[N_CASES];
   GString *out = g_string_new (NULL);
 
-  /* Warm-up, untimed: type registration, GLib's thread pools and the
-   * allocator's arenas would otherwise all land in round 1. */
+  for (guint i = 0; i < N_CASES * n_rounds; i++)
+    per_task[i] = NAN;
   for (guint i = 0; i < N_CASES; i++)
-    cases[i].run (MIN (n_tasks, 1000));
+    if (case_enabled[i])
+      order[n_enabled++] = i;
 
+  /* Warm-up, untimed: type registration, GLib's thread pools and the
+   * allocator's arenas would otherwise all land in round 1. The Python
+   * peers warm themselves up. */
+  for (guint k = 0; k < n_enabled; k++)
+    if (!cases[order[k]].python)
+      cases[order[k]].run (MIN (n_tasks, 1000));
+
+  load_before = bench_loadavg ();
   for (guint r = 0; r < n_rounds; r++)
     {
-      for (guint i = 0; i < N_CASES; i++)
-        order[i] = i;
-      for (guint i = N_CASES - 1; i > 0; i--)
-        {
-          guint j = (guint) g_rand_int_range (rand, 0, (gint32) i + 1);
-          guint tmp = order[i];
-
-          order[i] = order[j];
-          order[j] = tmp;
-        }
-
-      for (guint k = 0; k < N_CASES; k++)
+      bench_shuffle (rand, order, n_enabled);
+      for (guint k = 0; k < n_enabled; k++)
         {
           guint i = order[k];
           gint64 ns = cases[i].run (n_tasks);
 
           per_task[i * n_rounds + r] = (gdouble) ns / n_tasks;
-          if (!json)
-            fprintf (stderr, "round %u/%u  %-22s %9.1f ns/task\n",
-                     r + 1, n_rounds, cases[i].name, per_task[i * n_rounds + r]);
+          fprintf (stderr, "W1 round %u/%u  %-22s %9.1f ns/task\n",
+                   r + 1, n_rounds, cases[i].name, per_task[i * n_rounds + r]);
         }
     }
+  load_after = bench_loadavg ();
 
   for (guint i = 0; i < N_CASES; i++)
-    stats[i] = compute_stats (&per_task[i * n_rounds], n_rounds);
+    stats[i] = bench_stats (&per_task[i * n_rounds], n_rounds);
 
   if (json)
     {
       g_string_append_printf (out,
-                              "{\"workload\": \"W1\", \"tasks\": %u, \"workers\": %u, "
-                              "\"rounds\": %u, \"seed\": %u, \"glib\": \"%u.%u.%u\", "
-                              "\"osiiso\": \"%u.%u.%u\", \"cases\": {",
-                              n_tasks, N_WORKERS, n_rounds, seed,
+                              "{\"schema\": \"osiiso-bench/1\", \"workload\": \"W1\", "
+                              "\"unit\": \"ns/task\", \"rounds\": %u, \"params\": {"
+                              "\"tasks\": %u, \"py_tasks\": %u, \"process_tasks\": %u, "
+                              "\"workers\": %u, \"seed\": %u, "
+                              "\"glib\": \"%u.%u.%u\", \"osiiso\": \"%u.%u.%u\", "
+                              "\"loadavg_before\": \"%s\", \"loadavg_after\": \"%s\"}, \"cases\": {",
+                              n_rounds, n_tasks, MIN (py_tasks, n_tasks),
+                              MIN (process_tasks, n_tasks), N_WORKERS, seed,
                               glib_major_version, glib_minor_version, glib_micro_version,
                               osiiso_get_major_version (), osiiso_get_minor_version (),
-                              osiiso_get_micro_version ());
-      for (guint i = 0; i < N_CASES; i++)
+                              osiiso_get_micro_version (), load_before, load_after);
+      for (guint i = 0, n = 0; i < N_CASES; i++)
         {
-          g_string_append_printf (out,
-                                  "%s\"%s\": {\"median_ns_per_task\": %.1f, \"tasks_per_s\": %.0f, "
-                                  "\"min_ns_per_task\": %.1f, \"max_ns_per_task\": %.1f, "
-                                  "\"runs_ns_per_task\": ",
-                                  i > 0 ? ", " : "", cases[i].name, stats[i].median,
-                                  1e9 / stats[i].median, stats[i].min, stats[i].max);
-          append_doubles_json (out, &per_task[i * n_rounds], n_rounds, "%.1f");
+          if (!case_enabled[i])
+            continue;
+          g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s, \"runs\": ",
+                                  n++ > 0 ? ", " : "", cases[i].name, kind_names[cases[i].kind],
+                                  cases[i].osiiso ? "true" : "false");
+          bench_json_array (out, &per_task[i * n_rounds], n_rounds);
+          g_string_append (out, ", \"median\": ");
+          bench_json_number (out, stats[i].median);
           g_string_append_c (out, '}');
         }
-      g_string_append (out, "}, \"ratios\": {");
-    }
-  else
-    {
-      g_string_append_printf (out,
-                              "\nW1: %u empty tasks, %u workers, %u interleaved rounds "
-                              "(seed %u), GLib %u.%u.%u\n\n",
-                              n_tasks, N_WORKERS, n_rounds, seed,
-                              glib_major_version, glib_minor_version, glib_micro_version);
-      g_string_append_printf (out, "%-22s %14s %12s %20s\n",
-                              "case", "median ns/task", "tasks/s", "min-max ns/task");
-      for (guint i = 0; i < N_CASES; i++)
+      g_string_append (out, "}, \"goals\": [");
+      for (guint g = 0, n = 0; g < G_N_ELEMENTS (goals); g++)
         {
-          g_autofree char *range = g_strdup_printf ("%.0f-%.0f", stats[i].min, stats[i].max);
-
-          g_string_append_printf (out, "%-22s %14.1f %12.0f %20s\n",
-                                  cases[i].name, stats[i].median, 1e9 / stats[i].median, range);
+          if (!case_enabled[case_index (goals[g].subject)] || !case_enabled[case_index (goals[g].baseline)])
+            continue;
+          g_string_append_printf (out, "%s{\"subject\": \"%s\", \"baseline\": \"%s\", \"max\": ",
+                                  n++ > 0 ? ", " : "", goals[g].subject, goals[g].baseline);
+          bench_json_number (out, goals[g].max);
+          g_string_append_printf (out, ", \"label\": \"%s\"}", goals[g].label);
         }
-      g_string_append (out, "\npaired same-round ratios: median (p25-p75)\n");
+      g_string_append (out, "]}");
+      printf ("%s\n", out->str);
+      g_string_free (out, TRUE);
+      return 0;
     }
 
-  /* Every case that is not a baseline, against every baseline. */
-  for (guint i = 0, n_subjects = 0; i < N_CASES; i++)
+  g_string_append_printf (out,
+                          "\nW1: %u empty tasks (Python peers: %u), %u workers, %u interleaved "
+                          "rounds (seed %u), GLib %u.%u.%u, load average %s -> %s\n\n",
+                          n_tasks, MIN (py_tasks, n_tasks), N_WORKERS, n_rounds, seed,
+                          glib_major_version, glib_minor_version, glib_micro_version,
+                          load_before, load_after);
+  g_string_append_printf (out, "%-22s %14s %12s %20s\n",
+                          "case", "median ns/task", "tasks/s", "min-max ns/task");
+  for (guint i = 0; i < N_CASES; i++)
     {
-      guint n_baselines = 0;
+      g_autofree char *range = NULL;
 
-      if (cases[i].baseline)
+      if (!case_enabled[i])
         continue;
+      range = g_strdup_printf ("%.0f-%.0f", stats[i].min, stats[i].max);
+      g_string_append_printf (out, "%-22s %14.1f %12.0f %20s\n",
+                              cases[i].name, stats[i].median, 1e9 / stats[i].median, range);
+    }
+  g_string_append (out, "\npaired same-round ratios: median (p25-p75)\n");
 
-      if (json)
-        g_string_append_printf (out, "%s\"%s\": {", n_subjects++ > 0 ? ", " : "", cases[i].name);
-
+  /* Every queue case against every peer of its kind. */
+  for (guint i = 0; i < N_CASES; i++)
+    {
+      if (!case_enabled[i] || !cases[i].osiiso)
+        continue;
       for (guint b = 0; b < N_CASES; b++)
         {
-          gboolean has_goal;
-          Stats rs;
+          g_autofree char *label = NULL;
+          BenchStats rs;
 
-          if (!cases[b].baseline || cases[b].kind != cases[i].kind)
+          if (!case_enabled[b] || cases[b].osiiso || cases[b].kind != cases[i].kind)
             continue;
-          has_goal = cases[b].goal_of != NULL && g_str_equal (cases[b].goal_of, cases[i].name);
-
           for (guint r = 0; r < n_rounds; r++)
             ratios[r] = per_task[i * n_rounds + r] / per_task[b * n_rounds + r];
-          rs = compute_stats (ratios, n_rounds);
-
-          if (json)
-            {
-              g_string_append_printf (out,
-                                      "%s\"%s\": {\"median\": %.3f, \"p25\": %.3f, \"p75\": %.3f, ",
-                                      n_baselines > 0 ? ", " : "", cases[b].name,
-                                      rs.median, rs.p25, rs.p75);
-              if (has_goal)
-                g_string_append_printf (out, "\"goal\": %.2f, \"goal_met\": %s, ",
-                                        cases[b].goal, rs.median <= cases[b].goal ? "true" : "false");
-              g_string_append (out, "\"runs\": ");
-              append_doubles_json (out, ratios, n_rounds, "%.3f");
-              g_string_append_c (out, '}');
-            }
-          else
-            {
-              g_autofree char *label = g_strdup_printf ("%s / %s", cases[i].name, cases[b].name);
-
-              g_string_append_printf (out, "  %-42s %6.2f  (%.2f-%.2f)",
-                                      label, rs.median, rs.p25, rs.p75);
-              if (has_goal)
-                g_string_append_printf (out, "   goal <= %.1f: %s", cases[b].goal,
-                                        rs.median <= cases[b].goal ? "met" : "MISSED");
-              g_string_append_c (out, '\n');
-            }
-          n_baselines++;
+          rs = bench_stats (ratios, n_rounds);
+          label = g_strdup_printf ("%s / %s", cases[i].name, cases[b].name);
+          g_string_append_printf (out, "  %-44s %7.3f  (%.3f-%.3f)", label, rs.median, rs.p25, rs.p75);
+          for (guint g = 0; g < G_N_ELEMENTS (goals); g++)
+            if (g_str_equal (goals[g].subject, cases[i].name)
+                && g_str_equal (goals[g].baseline, cases[b].name))
+              g_string_append_printf (out, "   goal <= %.3g: %s", goals[g].max,
+                                      rs.median <= goals[g].max ? "met" : "MISSED");
+          g_string_append_c (out, '\n');
         }
-
-      if (json)
-        g_string_append_c (out, '}');
     }
-
-  if (json)
-    g_string_append (out, "}}");
 
   printf ("%s\n", out->str);
   g_string_free (out, TRUE);
@@ -702,57 +937,128 @@ main (int    argc,
   g_autoptr(GOptionContext) option_context = NULL;
   g_autoptr(GError) error = NULL;
   g_autofree char *single = NULL;
+  g_autofree char *case_list = NULL;
   gint n_tasks = DEFAULT_TASKS;
+  gint n_py_tasks = DEFAULT_PY_TASKS;
+  gint n_process_tasks = DEFAULT_PROCESS_TASKS;
   gint n_rounds = DEFAULT_ROUNDS;
   gint64 seed = -1;
   gboolean json = FALSE;
+  gboolean no_python = FALSE;
   const GOptionEntry entries[] = {
     { "tasks", 'n', 0, G_OPTION_ARG_INT, &n_tasks,
       "Tasks per case and round (default 200000)", "N" },
+    { "py-tasks", 0, 0, G_OPTION_ARG_INT, &n_py_tasks,
+      "Tasks per round of the Python peers (default 50000, at most --tasks)", "N" },
+    { "process-tasks", 0, 0, G_OPTION_ARG_INT, &n_process_tasks,
+      "Tasks per round on the process backend (default 20000, at most --tasks)", "N" },
+    { "worker-tool", 0, 0, G_OPTION_ARG_FILENAME, &worker_tool,
+      "The osiiso-worker program (default: the build tree's)", "PATH" },
+    { "module", 0, 0, G_OPTION_ARG_FILENAME, &module_path,
+      "The bench module for osiiso-worker (default: the build tree's)", "PATH" },
     { "rounds", 'r', 0, G_OPTION_ARG_INT, &n_rounds,
       "Interleaved rounds (default 7)", "N" },
     { "seed", 0, 0, G_OPTION_ARG_INT64, &seed,
       "Seed of the per-round shuffle (default: from the clock)", "SEED" },
+    { "cases", 'c', 0, G_OPTION_ARG_STRING, &case_list,
+      "Comma-separated cases to run (default: all)", "LIST" },
+    { "no-python", 0, 0, G_OPTION_ARG_NONE, &no_python,
+      "Leave out the Python peers", NULL },
     { "single", 's', 0, G_OPTION_ARG_STRING, &single,
       "Run only CASE, once, without warm-up or shuffling (for callgrind)", "CASE" },
     { "json", 0, 0, G_OPTION_ARG_NONE, &json,
       "Print one JSON object instead of a table", NULL },
+    BENCH_PYTHON_OPTIONS,
     { NULL }
   };
 
   option_context = g_option_context_new ("- W1: empty tasks on 2 workers");
   g_option_context_set_summary (option_context,
-                                "Cases: osiiso-thread-submit, gtp-resultq, gtp-excl, "
-                                "osiiso-async-submit, gmain-idle-chain.");
+                                "Cases: osiiso-thread-map, osiiso-thread-submit, gtp-resultq, "
+                                "gtp-excl, python-tpe, osiiso-async-map, osiiso-async-submit, "
+                                "gmain-idle-chain, python-asyncio, python-asyncio-yield, "
+                                "osiiso-process-map, osiiso-process-submit, python-ppe.");
   g_option_context_add_main_entries (option_context, entries, NULL);
   if (!g_option_context_parse (option_context, &argc, &argv, &error))
     {
       fprintf (stderr, "%s\n", error->message);
       return 2;
     }
-  if (n_tasks < 1 || n_rounds < 1)
+  if (n_tasks < 1 || n_rounds < 1 || n_py_tasks < 1 || n_process_tasks < 1)
     {
-      fprintf (stderr, "--tasks and --rounds must be at least 1\n");
+      fprintf (stderr, "--tasks, --py-tasks, --process-tasks and --rounds must be at least 1\n");
       return 2;
     }
+  py_tasks = (guint) n_py_tasks;
+  process_tasks = (guint) n_process_tasks;
+  if (worker_tool == NULL)
+    worker_tool = g_strdup (BENCH_WORKER_TOOL);
+  if (module_path == NULL)
+    module_path = g_strdup (BENCH_MODULE);
 
   if (single != NULL)
     {
       const Case *c = lookup_case (single);
 
-      if (c == NULL)
+      if (c == NULL || c->python)
         {
-          fprintf (stderr, "Unknown case “%s”; cases:", single);
+          fprintf (stderr, "Unknown or Python case “%s”; cases:", single);
           for (guint i = 0; i < N_CASES; i++)
-            fprintf (stderr, " %s", cases[i].name);
+            if (!cases[i].python)
+              fprintf (stderr, " %s", cases[i].name);
           fprintf (stderr, "\n");
           return 2;
         }
-      return run_single (c, (guint) n_tasks, json);
+      {
+        int rc;
+
+        /* Under callgrind every N must run whole, or the difference of
+         * two runs is not the cost of the extra tasks. */
+        process_tasks = MAX (process_tasks, (guint) n_tasks);
+        rc = run_single (c, (guint) n_tasks, json);
+
+        process_teardown ();
+        return rc;
+      }
     }
+
+  if (case_list != NULL)
+    {
+      g_auto(GStrv) names = g_strsplit (case_list, ",", -1);
+
+      for (guint k = 0; names[k] != NULL; k++)
+        {
+          gint i = case_index (g_strstrip (names[k]));
+
+          if (i < 0)
+            {
+              fprintf (stderr, "Unknown case “%s”\n", names[k]);
+              return 2;
+            }
+          case_enabled[i] = TRUE;
+        }
+    }
+  else
+    for (guint i = 0; i < N_CASES; i++)
+      case_enabled[i] = TRUE;
+
+  if (!no_python && !bench_python_available ())
+    {
+      fprintf (stderr, "W1: %s or %s not found: leaving out the Python peers\n",
+               bench_python, bench_peers_py ? bench_peers_py : "peers.py");
+      no_python = TRUE;
+    }
+  for (guint i = 0; i < N_CASES; i++)
+    if (no_python && cases[i].python)
+      case_enabled[i] = FALSE;
 
   if (seed < 0)
     seed = (gint64) (now_ns () & G_MAXUINT32);
 
-  return run_rounds ((guint) n_tasks, (guint) n_rounds, (guint32) seed, json);
+  {
+    int rc = run_rounds ((guint) n_tasks, (guint) n_rounds, (guint32) seed, json);
+
+    process_teardown ();
+    return rc;
+  }
 }

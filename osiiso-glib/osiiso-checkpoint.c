@@ -449,10 +449,15 @@ open_db (OsiisoCheckpoint  *self,
     }
 
   /* A plain file name (no URI), created if missing; see the comment on
-   * the instance struct for NOMUTEX. */
-  rc = sqlite3_open_v2 (self->path, &self->db,
-                        SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
-                        NULL);
+   * the instance struct for NOMUTEX. Debian's SQLite reads names that
+   * begin with "file:" as URIs: such a relative name gets a "./". */
+  {
+    g_autofree char *plain = g_str_has_prefix (self->path, "file:") ? g_strconcat ("./", self->path, NULL) : NULL;
+
+    rc = sqlite3_open_v2 (plain != NULL ? plain : self->path, &self->db,
+                          SQLITE_OPEN_READWRITE | SQLITE_OPEN_CREATE | SQLITE_OPEN_NOMUTEX,
+                          NULL);
+  }
   if (rc != SQLITE_OK)
     {
       g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_CHECKPOINT,

@@ -82,6 +82,9 @@ OsiisoQueue       *_osiiso_queue_link_dup_queue      (OsiisoQueueLink     *link)
 /* For waits on tasks and groups: a condition read with the queue's lock
  * held. */
 typedef gboolean (*OsiisoWaitDoneFunc) (gpointer data);
+/* Whether the calling thread is the one that runs the queue's context
+ * (and so would iterate it while waiting). */
+gboolean           _osiiso_queue_is_owner_thread     (OsiisoQueue         *self);
 gboolean           _osiiso_queue_wait_for            (OsiisoQueue         *self,
                                                       OsiisoWaitDoneFunc   done,
                                                       gpointer             data,

@@ -2730,6 +2730,14 @@ wait_cancelled_cb (GCancellable *cancellable,
   return G_SOURCE_REMOVE;
 }
 
+gboolean
+_osiiso_queue_is_owner_thread (OsiisoQueue *self)
+{
+  OsiisoQueuePrivate *priv = PRIV (self);
+
+  return g_main_context_is_owner (priv->context) || g_thread_self () == priv->owner_thread;
+}
+
 /* Waits until @done (called with the queue's lock held) returns TRUE, at
  * most @timeout seconds (negative: no limit). Returns FALSE if the wait
  * timed out or @cancellable was cancelled first. */

@@ -834,7 +834,7 @@ _osiiso_task_group_delivered (OsiisoTaskGroup *self,
   handle = self->handles != NULL ? self->handles[task->index] : NULL;
   if (handle != NULL)
     g_object_ref (handle);
-  self->n_delivered++;
+  g_atomic_int_inc ((gint *) &self->n_delivered);
   for (GList *l = self->waits; l != NULL;)
     {
       GList *next = l->next;
@@ -1011,6 +1011,7 @@ typedef struct
 {
   OsiisoTaskGroup *group;
   guint            needed;
+  gboolean         delivered;   /* wait for the completions to be delivered too */
 } Needed;
 
 /* With the queue's lock held. */
@@ -1019,7 +1020,9 @@ finished_enough (gpointer data)
 {
   Needed *needed = data;
 
-  return needed->group->order->len >= needed->needed;
+  if (needed->group->order->len < needed->needed)
+    return FALSE;
+  return !needed->delivered || g_atomic_int_get ((gint *) &needed->group->n_delivered) >= (gint) needed->needed;
 }
 
 /**
@@ -1071,9 +1074,18 @@ osiiso_task_group_cancel (OsiisoTaskGroup *self)
   queue = _osiiso_queue_link_dup_queue (self->link);
   if (queue == NULL)
     return 0;
-  for (guint i = 0; i < self->tasks->len; i++)
-    if (_osiiso_queue_cancel_task (queue, g_ptr_array_index (self->tasks, i)))
-      n++;
+  /* Waiting tasks first: cancelling a running one frees its worker, which
+   * could otherwise start (and even finish) a waiting one meanwhile. */
+  for (guint pass = 0; pass < 2; pass++)
+    for (guint i = 0; i < self->tasks->len; i++)
+      {
+        OsiisoTask *task = g_ptr_array_index (self->tasks, i);
+        OsiisoTaskStatus status = _osiiso_task_get_status (task);
+        gboolean waiting = status == OSIISO_TASK_STATUS_PENDING || status == OSIISO_TASK_STATUS_SCHEDULED;
+
+        if ((pass == 0) == waiting && _osiiso_queue_cancel_task (queue, task))
+          n++;
+      }
   return n;
 }
 
@@ -1086,7 +1098,7 @@ wait_finished (OsiisoTaskGroup  *self,
                GError          **error)
 {
   g_autoptr(OsiisoQueue) queue = NULL;
-  Needed data = { self, needed };
+  Needed data = { self, needed, FALSE };
 
   if (!g_atomic_int_get (&self->submitted))
     {
@@ -1103,6 +1115,10 @@ wait_finished (OsiisoTaskGroup  *self,
       g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED, _("the queue is gone"));
       return FALSE;
     }
+  /* The owner thread iterates the context while it waits: it waits for the
+   * completions to be delivered too (handles notified, checkpoint rows
+   * written), so that nothing is still pending when the wait returns. */
+  data.delivered = _osiiso_queue_is_owner_thread (queue);
   if (_osiiso_queue_wait_for (queue, finished_enough, &data, timeout, cancellable))
     return TRUE;
   if (g_cancellable_set_error_if_cancelled (cancellable, error))

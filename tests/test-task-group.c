@@ -699,6 +699,41 @@ test_checkpoint_non_variant_and_key_func (void)
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
 }
 
+/* On the owner thread a wait returns once the completions are delivered:
+ * the checkpoint rows are there at once. A relative name that begins with
+ * "file:" is a file name, not an SQLite URI. */
+static void
+test_wait_delivers (void)
+{
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-group-XXXXXX", NULL);
+  g_autofree char *cwd = g_get_current_dir ();
+  g_autoptr(OsiisoCheckpoint) checkpoint = NULL;
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+
+  g_assert_cmpint (g_chdir (dir), ==, 0);
+  checkpoint = osiiso_checkpoint_new ("file:done.db", &error);
+  g_assert_no_error (error);
+  osiiso_task_group_set_checkpoint (group, checkpoint, "squares", NULL, NULL, NULL);
+  osiiso_task_group_add_map (group, task_square_variant, NULL, NULL, range_inputs (50), NULL);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_assert_true (osiiso_queue_start (queue, &error));
+  summary = osiiso_task_group_wait (group, 30, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "squares", NULL), ==, 50);
+  g_assert_true (g_file_test ("file:done.db", G_FILE_TEST_IS_REGULAR));
+
+  g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, &error));
+  g_assert_true (osiiso_checkpoint_close (checkpoint, NULL));
+  g_unlink ("file:done.db");
+  g_unlink ("file:done.db-wal");
+  g_unlink ("file:done.db-shm");
+  g_assert_cmpint (g_chdir (cwd), ==, 0);
+  g_rmdir (dir);
+}
+
 /* The child of /group/checkpoint-killed: a slow checkpointed map of 200
  * inputs, killed part-way by the parent. */
 static gboolean
@@ -794,6 +829,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/checkpoint-resumes", test_checkpoint_resumes);
   g_test_add_func ("/group/checkpoint-non-variant-and-key-func", test_checkpoint_non_variant_and_key_func);
   g_test_add_func ("/group/checkpoint-killed", test_checkpoint_killed);
+  g_test_add_func ("/group/wait-delivers", test_wait_delivers);
 
   return g_test_run ();
 }
