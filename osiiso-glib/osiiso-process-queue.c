@@ -255,8 +255,16 @@ _osiiso_process_check_argument (const char  *function,
                                 GVariant    *argument,
                                 GError     **error)
 {
-  g_autoptr(GVariant) request = _osiiso_protocol_request_new (0, function, argument);
+  g_autoptr(GVariant) request = NULL;
 
+  /* (utsv): 16 bytes of u and t, the name, the variant's value and type,
+   * padding and two offsets: well under 64 bytes besides name, value and
+   * type. Only a request near the limit is built to be measured. */
+  if (argument == NULL
+      || g_variant_get_size (argument) + strlen (function) + strlen (g_variant_get_type_string (argument)) + 64
+         <= OSIISO_PROTOCOL_MAX_FRAME)
+    return TRUE;
+  request = _osiiso_protocol_request_new (0, function, argument);
   if (g_variant_get_size (request) > OSIISO_PROTOCOL_MAX_FRAME)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,

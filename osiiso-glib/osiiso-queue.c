@@ -9,6 +9,8 @@
 #include "osiiso-ready-queue-private.h"
 #include "osiiso-i18n-private.h"
 
+#include <math.h>
+
 /**
  * SECTION:osiiso-queue
  * @Title: OsiisoQueue
@@ -530,11 +532,12 @@ attempt_failed_locked (OsiisoQueue *self,
   if (task->attempts <= (guint) options->retries
       && (!winding_down || protected))
     {
-      gdouble delay = task->next_delay;
+      /* retry-delay after the first attempt, times backoff after each
+       * further one. */
+      gdouble delay = options->retry_delay * pow (options->backoff, task->attempts - 1);
 
       if (value != NULL && G_IS_VALUE (value))
         g_value_unset (value);   /* only a final result keeps one */
-      task->next_delay *= options->backoff;
       set_status_locked (priv, task, OSIISO_TASK_STATUS_RETRYING);
       push_event_locked (priv, EVENT_RETRYING, task, error);
 

@@ -41,7 +41,6 @@ struct _OsiisoTask
   gint64             created;        /* monotonic µs */
   gint64             scheduled_for;  /* monotonic µs, or 0 */
   gint64             started;        /* monotonic µs of the first attempt, or 0 */
-  gdouble            next_delay;     /* seconds before the next retry */
 
   OsiisoQueue       *queue;          /* unowned; valid while the task is live */
   OsiisoTaskFunc     func;

@@ -31,7 +31,6 @@ _osiiso_task_new (OsiisoQueue       *queue,
   task->destroy = destroy;
   task->options = g_object_ref (options);
   task->priority = options->priority;
-  task->next_delay = options->retry_delay;
 
   return task;
 }
