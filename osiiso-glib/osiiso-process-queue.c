@@ -86,7 +86,7 @@
 /* The data of a task: which function, with what. */
 typedef struct
 {
-  char     *function;
+  const char *function;   /* interned */
   GVariant *argument;
 } Call;
 
@@ -235,7 +235,6 @@ _osiiso_process_call_free (gpointer data)
 {
   Call *call = data;
 
-  g_free (call->function);
   g_variant_unref (call->argument);
   g_free (call);
 }
@@ -286,7 +285,8 @@ _osiiso_process_call_new (const char  *function,
   if (!_osiiso_process_check_argument (function, owned, error))
     return NULL;
   call = g_new0 (Call, 1);
-  call->function = g_strdup (function);
+  /* Function names are few: interned, they cost no memory per task. */
+  call->function = g_intern_string (function);
   call->argument = g_steal_pointer (&owned);
   return call;
 }
