@@ -147,6 +147,7 @@ typedef struct
   guint8           header[4];  /* owned by the operation: it may outlive the slot */
   guint8          *payload;
   guint32          size;
+  guint32          got;        /* payload bytes read without waiting */
 } Op;
 
 static Op *
@@ -525,6 +526,8 @@ handle_reply (OsiisoProcessQueue *self,
   }
 }
 
+static void payload_done (OsiisoProcessQueue *self, Slot *slot, Op *op, gboolean read_ok, gsize n, GError *error);
+
 static void
 payload_read_cb (GObject      *source,
                  GAsyncResult *result,
@@ -544,7 +547,20 @@ payload_read_cb (GObject      *source,
       op_free (op);
       return;
     }
+  payload_done (self, slot, op, read_ok, op->got + n, error);
+  g_object_unref (self);
+}
 
+/* The frame's payload is read (or its reading failed): handles the reply
+ * and reads the next header. Frees @op; takes @error. */
+static void
+payload_done (OsiisoProcessQueue *self,
+              Slot               *slot,
+              Op                 *op,
+              gboolean            read_ok,
+              gsize               n,
+              GError             *error)
+{
   if (read_ok && n == op->size)
     {
       g_autoptr(GBytes) payload = g_bytes_new_take (g_steal_pointer (&op->payload), op->size);
@@ -570,7 +586,6 @@ payload_read_cb (GObject      *source,
       output_ended (self, slot);
     }
 
-  g_object_unref (self);
   op_free (op);
 }
 
@@ -602,9 +617,29 @@ header_read_cb (GObject      *source,
           GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
 
           op->payload = g_malloc (op->size);
+          /* A worker writes a frame at once: its payload is usually there
+           * already, and reading it now saves an asynchronous read (a
+           * GTask and a wake-up of the context) per reply. */
+          if (G_IS_POLLABLE_INPUT_STREAM (slot->output)
+              && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (slot->output)))
+            while (op->got < op->size)
+              {
+                gssize r = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (slot->output),
+                                                                     op->payload + op->got,
+                                                                     op->size - op->got, NULL, NULL);
+                if (r <= 0)
+                  break;   /* would block, end of output or error: the async read tells */
+                op->got += r;
+              }
+          if (op->got == op->size)
+            {
+              payload_done (self, slot, op, TRUE, op->size, NULL);
+              g_object_unref (self);
+              return;
+            }
           g_main_context_push_thread_default (context);
-          g_input_stream_read_all_async (slot->output, op->payload, op->size, G_PRIORITY_DEFAULT,
-                                         slot->io, payload_read_cb, op);
+          g_input_stream_read_all_async (slot->output, op->payload + op->got, op->size - op->got,
+                                         G_PRIORITY_DEFAULT, slot->io, payload_read_cb, op);
           g_main_context_pop_thread_default (context);
           g_object_unref (self);
           return;
