@@ -840,8 +840,33 @@ start_attempt (OsiisoProcessQueue *self,
       request = _osiiso_protocol_request_new (slot->request_id, task->batch->function, argument);
     }
   frame = _osiiso_protocol_frame (request);
-  g_output_stream_write_all_async (slot->input, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame),
-                                   G_PRIORITY_DEFAULT, slot->io, request_written_cb, frame);
+
+  /* The socket almost always has room for a request: written at once, it
+   * costs no asynchronous write (a GTask and a wake-up of the context).
+   * What does not fit (a big argument, a worker that reads slowly) is
+   * written asynchronously after it. */
+  {
+    gsize size = g_bytes_get_size (frame), written = 0;
+
+    if (G_IS_POLLABLE_OUTPUT_STREAM (slot->input)
+        && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (slot->input)))
+      while (written < size)
+        {
+          gssize w = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (slot->input),
+                                                                 (const guint8 *) g_bytes_get_data (frame, NULL) + written,
+                                                                 size - written, NULL, NULL);
+          if (w <= 0)
+            break;   /* would block, or failed: the async write tells */
+          written += w;
+        }
+    if (written == size)
+      {
+        g_bytes_unref (frame);
+        return;
+      }
+    g_output_stream_write_all_async (slot->input, (const guint8 *) g_bytes_get_data (frame, NULL) + written,
+                                     size - written, G_PRIORITY_DEFAULT, slot->io, request_written_cb, frame);
+  }
 }
 
 static guint
