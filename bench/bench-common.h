@@ -5,8 +5,9 @@
  * Header-only (every function static), so each bench program stays one
  * translation unit: clocks, order statistics as in the reference harness
  * (perf-anchors.md §1), memory probes for W5, the calibrated arithmetic
- * loop of W3, a shuffled round order, and the child-process runner for
- * the Python peers (bench/peers.py under Debian's /usr/bin/python3).
+ * loop of W3, the --cases list, a shuffled round order, the frame of the
+ * JSON object, and the child-process runner for the Python peers
+ * (bench/peers.py under Debian's /usr/bin/python3).
  *
  * JSON output: every program of the suite prints, with --json, one object
  * in the shape bench/run.py reads (schema "osiiso-bench/1"):
@@ -52,6 +53,7 @@ bench_clock_ns (clockid_t id)
   return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
 }
 
+/* g_get_monotonic_time() has µs resolution; small --tasks runs need ns. */
 static inline gint64
 bench_now_ns (void)
 {
@@ -136,6 +138,57 @@ bench_shuffle (GRand *rand,
 }
 
 /* ------------------------------------------------------------------------
+ * Cases
+ * --------------------------------------------------------------------- */
+
+/* Enables the cases named in @list (--cases: comma-separated names), or
+ * all @n_cases when @list is NULL. @case_index gives a name's case, or -1
+ * for an unknown name: then FALSE, after a message on stderr. */
+static inline gboolean
+bench_enable_cases (const char *list,
+                    guint       n_cases,
+                    gint      (*case_index) (const char *name),
+                    gboolean   *enabled)
+{
+  g_auto(GStrv) names = NULL;
+
+  if (list == NULL)
+    {
+      for (guint c = 0; c < n_cases; c++)
+        enabled[c] = TRUE;
+      return TRUE;
+    }
+  names = g_strsplit (list, ",", -1);
+  for (guint k = 0; names[k] != NULL; k++)
+    {
+      gint c = case_index (g_strstrip (names[k]));
+
+      if (c < 0)
+        {
+          fprintf (stderr, "Unknown case “%s”\n", names[k]);
+          return FALSE;
+        }
+      enabled[c] = TRUE;
+    }
+  return TRUE;
+}
+
+/* The enabled ones of @n_cases cases, in index order, into @order; how
+ * many there are. */
+static inline guint
+bench_enabled_order (const gboolean *enabled,
+                     guint           n_cases,
+                     guint          *order)
+{
+  guint n_enabled = 0;
+
+  for (guint c = 0; c < n_cases; c++)
+    if (enabled[c])
+      order[n_enabled++] = c;
+  return n_enabled;
+}
+
+/* ------------------------------------------------------------------------
  * JSON helpers
  * --------------------------------------------------------------------- */
 
@@ -166,6 +219,32 @@ bench_json_array (GString       *out,
       bench_json_number (out, values[i]);
     }
   g_string_append_c (out, ']');
+}
+
+/* The start of the object, up to the opening of "params": the caller
+ * goes on with the parameters, then `}, "cases": {`. */
+static inline void
+bench_json_begin (GString    *out,
+                  const char *workload,
+                  const char *unit,
+                  guint       n_rounds)
+{
+  g_string_append_printf (out, "{\"schema\": \"osiiso-bench/1\", \"workload\": \"%s\", "
+                          "\"unit\": \"%s\", \"rounds\": %u, \"params\": {",
+                          workload, unit, n_rounds);
+}
+
+/* The start of one entry of "cases", after @n earlier ones (counted up):
+ * the caller goes on with `, "runs": ...` and closes it. */
+static inline void
+bench_json_case (GString    *out,
+                 guint      *n,
+                 const char *name,
+                 const char *backend,
+                 gboolean    osiiso)
+{
+  g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s",
+                          (*n)++ > 0 ? ", " : "", name, backend, osiiso ? "true" : "false");
 }
 
 /* The number after "KEY": in a flat JSON text, or NAN. */
@@ -303,6 +382,21 @@ bench_python_available (void)
   return bench_peers_py != NULL
          && g_file_test (bench_python, G_FILE_TEST_IS_EXECUTABLE)
          && g_file_test (bench_peers_py, G_FILE_TEST_EXISTS);
+}
+
+/* Whether to leave out the Python peers: when @no_python (--no-python)
+ * says so, or when the interpreter or peers.py is missing, which is said
+ * on stderr for @workload. */
+static inline gboolean
+bench_leave_out_python (const char *workload,
+                        gboolean    no_python)
+{
+  if (!no_python && !bench_python_available ())
+    {
+      fprintf (stderr, "%s: no %s or peers.py: leaving out the Python peers\n", workload, bench_python);
+      return TRUE;
+    }
+  return no_python;
 }
 
 /* Runs `python3 peers.py ARGS...` and returns its stdout (one JSON line),

@@ -97,20 +97,6 @@ static char *worker_tool = NULL;
 static char *module_path = NULL;
 
 /* ------------------------------------------------------------------------
- * Timing
- * --------------------------------------------------------------------- */
-
-/* g_get_monotonic_time() has µs resolution; small --tasks runs need ns. */
-static gint64
-now_ns (void)
-{
-  struct timespec ts;
-
-  clock_gettime (CLOCK_MONOTONIC, &ts);
-  return (gint64) ts.tv_sec * G_GINT64_CONSTANT (1000000000) + ts.tv_nsec;
-}
-
-/* ------------------------------------------------------------------------
  * osiiso-thread-submit
  * --------------------------------------------------------------------- */
 
@@ -177,7 +163,7 @@ run_osiiso_thread_submit (guint n_tasks)
 
   queue = osiiso_thread_queue_new (N_WORKERS);
 
-  start = now_ns ();
+  start = bench_now_ns ();
   for (guint i = 0; i < n_tasks; i++)
     {
       OsiisoTaskHandle *handle;
@@ -188,7 +174,7 @@ run_osiiso_thread_submit (guint n_tasks)
       g_object_unref (handle);
     }
   summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
-  end = now_ns ();
+  end = bench_now_ns ();
 
   if (summary == NULL)
     g_error ("osiiso-thread-submit: run failed: %s", error->message);
@@ -245,7 +231,7 @@ run_gtp_resultq (guint n_tasks)
   if (pool == NULL)
     g_error ("gtp-resultq: %s", error->message);
 
-  start = now_ns ();
+  start = bench_now_ns ();
   for (guint i = 0; i < n_tasks; i++)
     {
       ResultRecord *record = g_new (ResultRecord, 1);
@@ -267,7 +253,7 @@ run_gtp_resultq (guint n_tasks)
         g_error ("gtp-resultq: record %" G_GUINT64_FORMAT " came back unfilled", record->index);
       g_free (record);
     }
-  end = now_ns ();
+  end = bench_now_ns ();
 
   g_thread_pool_free (pool, FALSE, TRUE);
   g_async_queue_unref (results);
@@ -321,14 +307,14 @@ run_gtp_excl (guint n_tasks)
   if (pool == NULL)
     g_error ("gtp-excl: %s", error->message);
 
-  start = now_ns ();
+  start = bench_now_ns ();
   for (guint i = 0; i < n_tasks; i++)
     g_thread_pool_push (pool, GINT_TO_POINTER (1), NULL);   /* a token cannot be NULL */
   g_mutex_lock (&state.lock);
   while (!state.done)
     g_cond_wait (&state.cond, &state.lock);
   g_mutex_unlock (&state.lock);
-  end = now_ns ();
+  end = bench_now_ns ();
 
   g_thread_pool_free (pool, FALSE, TRUE);
   g_mutex_clear (&state.lock);
@@ -364,7 +350,7 @@ run_osiiso_async_submit (guint n_tasks)
    * run() iterates and the one gmain-idle-chain uses. */
   queue = osiiso_async_queue_new (N_WORKERS);
 
-  start = now_ns ();
+  start = bench_now_ns ();
   for (guint i = 0; i < n_tasks; i++)
     {
       OsiisoTaskHandle *handle;
@@ -375,7 +361,7 @@ run_osiiso_async_submit (guint n_tasks)
       g_object_unref (handle);
     }
   summary = osiiso_queue_run (OSIISO_QUEUE (queue), NULL, &error);
-  end = now_ns ();
+  end = bench_now_ns ();
 
   if (summary == NULL)
     g_error ("osiiso-async-submit: run failed: %s", error->message);
@@ -425,7 +411,7 @@ run_gmain_idle_chain (guint n_tasks)
   IdleChain chain = { n_tasks, 0, 0 };
   gint64 start, end;
 
-  start = now_ns ();
+  start = bench_now_ns ();
   while (chain.started < MIN (n_tasks, N_WORKERS))
     {
       chain.started++;
@@ -433,7 +419,7 @@ run_gmain_idle_chain (guint n_tasks)
     }
   while (chain.completed < n_tasks)
     g_main_context_iteration (NULL, TRUE);
-  end = now_ns ();
+  end = bench_now_ns ();
 
   return end - start;
 }
@@ -468,12 +454,12 @@ run_osiiso_map (OsiisoQueue    *queue,
   GError *error = NULL;
   gint64 start, end;
 
-  start = now_ns ();
+  start = bench_now_ns ();
   group = osiiso_queue_map (queue, func, NULL, NULL, index_inputs (n_tasks), NULL, &error);
   if (group == NULL)
     g_error ("%s: map failed: %s", name, error->message);
   summary = osiiso_queue_run (queue, NULL, &error);
-  end = now_ns ();
+  end = bench_now_ns ();
 
   if (summary == NULL)
     g_error ("%s: run failed: %s", name, error->message);
@@ -531,7 +517,7 @@ run_osiiso_process (guint    n_tasks,
     process_setup ();
 
   g_main_context_push_thread_default (process_context);
-  start = now_ns ();
+  start = bench_now_ns ();
   if (map)
     {
       group = osiiso_process_queue_map_call (process_queue, "nop", index_inputs (n), NULL, &error);
@@ -549,7 +535,7 @@ run_osiiso_process (guint    n_tasks,
         g_object_unref (handle);
       }
   summary = osiiso_queue_run (OSIISO_QUEUE (process_queue), NULL, &error);
-  end = now_ns ();
+  end = bench_now_ns ();
   g_main_context_pop_thread_default (process_context);
 
   if (summary == NULL)
@@ -807,9 +793,7 @@ run_rounds (guint    n_tasks,
 
   for (guint i = 0; i < N_CASES * n_rounds; i++)
     per_task[i] = NAN;
-  for (guint i = 0; i < N_CASES; i++)
-    if (case_enabled[i])
-      order[n_enabled++] = i;
+  n_enabled = bench_enabled_order (case_enabled, N_CASES, order);
 
   /* Warm-up, untimed: type registration, GLib's thread pools and the
    * allocator's arenas would otherwise all land in round 1. The Python
@@ -839,14 +823,13 @@ run_rounds (guint    n_tasks,
 
   if (json)
     {
+      bench_json_begin (out, "W1", "ns/task", n_rounds);
       g_string_append_printf (out,
-                              "{\"schema\": \"osiiso-bench/1\", \"workload\": \"W1\", "
-                              "\"unit\": \"ns/task\", \"rounds\": %u, \"params\": {"
                               "\"tasks\": %u, \"py_tasks\": %u, \"process_tasks\": %u, "
                               "\"workers\": %u, \"seed\": %u, "
                               "\"glib\": \"%u.%u.%u\", \"osiiso\": \"%u.%u.%u\", "
                               "\"loadavg_before\": \"%s\", \"loadavg_after\": \"%s\"}, \"cases\": {",
-                              n_rounds, n_tasks, MIN (py_tasks, n_tasks),
+                              n_tasks, MIN (py_tasks, n_tasks),
                               MIN (process_tasks, n_tasks), N_WORKERS, seed,
                               glib_major_version, glib_minor_version, glib_micro_version,
                               osiiso_get_major_version (), osiiso_get_minor_version (),
@@ -855,9 +838,8 @@ run_rounds (guint    n_tasks,
         {
           if (!case_enabled[i])
             continue;
-          g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s, \"runs\": ",
-                                  n++ > 0 ? ", " : "", cases[i].name, kind_names[cases[i].kind],
-                                  cases[i].osiiso ? "true" : "false");
+          bench_json_case (out, &n, cases[i].name, kind_names[cases[i].kind], cases[i].osiiso);
+          g_string_append (out, ", \"runs\": ");
           bench_json_array (out, &per_task[i * n_rounds], n_rounds);
           g_string_append (out, ", \"median\": ");
           bench_json_number (out, stats[i].median);
@@ -1022,25 +1004,8 @@ main (int    argc,
       }
     }
 
-  if (case_list != NULL)
-    {
-      g_auto(GStrv) names = g_strsplit (case_list, ",", -1);
-
-      for (guint k = 0; names[k] != NULL; k++)
-        {
-          gint i = case_index (g_strstrip (names[k]));
-
-          if (i < 0)
-            {
-              fprintf (stderr, "Unknown case “%s”\n", names[k]);
-              return 2;
-            }
-          case_enabled[i] = TRUE;
-        }
-    }
-  else
-    for (guint i = 0; i < N_CASES; i++)
-      case_enabled[i] = TRUE;
+  if (!bench_enable_cases (case_list, N_CASES, case_index, case_enabled))
+    return 2;
 
   if (!no_python && !bench_python_available ())
     {
@@ -1053,7 +1018,7 @@ main (int    argc,
       case_enabled[i] = FALSE;
 
   if (seed < 0)
-    seed = (gint64) (now_ns () & G_MAXUINT32);
+    seed = (gint64) (bench_now_ns () & G_MAXUINT32);
 
   {
     int rc = run_rounds ((guint) n_tasks, (guint) n_rounds, (guint32) seed, json);

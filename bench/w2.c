@@ -519,9 +519,7 @@ run_rounds (guint    n_rounds,
 
   for (guint i = 0; i < N_CASES * n_rounds; i++)
     samples[i].ns_per_task = NAN;
-  for (guint c = 0; c < N_CASES; c++)
-    if (case_enabled[c])
-      order[n_enabled++] = c;
+  n_enabled = bench_enabled_order (case_enabled, N_CASES, order);
 
   /* Warm-up: type registration and allocator arenas. */
   {
@@ -556,13 +554,13 @@ run_rounds (guint    n_rounds,
 
   if (json)
     {
+      bench_json_begin (out, "W2", "ns/task", n_rounds);
       g_string_append_printf (out,
-                              "{\"schema\": \"osiiso-bench/1\", \"workload\": \"W2\", "
-                              "\"unit\": \"ns/task\", \"rounds\": %u, \"params\": {\"tasks\": %u, "
+                              "\"tasks\": %u, "
                               "\"priorities\": %d, \"priority_seed\": %d, \"workers\": 1, "
                               "\"seed\": %u, \"loadavg_before\": \"%s\", \"loadavg_after\": \"%s\"}, "
                               "\"cases\": {",
-                              n_rounds, n_tasks, N_PRIORITIES, PRIORITY_SEED, seed,
+                              n_tasks, N_PRIORITIES, PRIORITY_SEED, seed,
                               load_before, load_after);
       for (guint c = 0, n = 0; c < N_CASES; c++)
         {
@@ -572,10 +570,8 @@ run_rounds (guint    n_rounds,
             continue;
           for (guint r = 0; r < n_rounds; r++)
             exact = exact && samples[c * n_rounds + r].exact;
-          g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s, "
-                                  "\"exact_order\": %s, \"runs\": ",
-                                  n++ > 0 ? ", " : "", cases[c].name, cases[c].backend,
-                                  cases[c].osiiso ? "true" : "false", exact ? "true" : "false");
+          bench_json_case (out, &n, cases[c].name, cases[c].backend, cases[c].osiiso);
+          g_string_append_printf (out, ", \"exact_order\": %s, \"runs\": ", exact ? "true" : "false");
           FIELD (c, ns_per_task);
           bench_json_array (out, values, n_rounds);
           g_string_append (out, ", \"extra\": {\"enqueue_s\": ");
@@ -693,30 +689,9 @@ main (int    argc,
     }
   n_tasks = (guint) tasks;
 
-  if (case_list != NULL)
-    {
-      g_auto(GStrv) names = g_strsplit (case_list, ",", -1);
-
-      for (guint k = 0; names[k] != NULL; k++)
-        {
-          gint c = case_index (g_strstrip (names[k]));
-
-          if (c < 0)
-            {
-              fprintf (stderr, "Unknown case “%s”\n", names[k]);
-              return 2;
-            }
-          case_enabled[c] = TRUE;
-        }
-    }
-  else
-    for (guint c = 0; c < N_CASES; c++)
-      case_enabled[c] = TRUE;
-  if (!no_python && !bench_python_available ())
-    {
-      fprintf (stderr, "W2: no %s or peers.py: leaving out the Python peers\n", bench_python);
-      no_python = TRUE;
-    }
+  if (!bench_enable_cases (case_list, N_CASES, case_index, case_enabled))
+    return 2;
+  no_python = bench_leave_out_python ("W2", no_python);
   for (guint c = 0; c < N_CASES; c++)
     if (no_python && cases[c].python)
       case_enabled[c] = FALSE;

@@ -502,6 +502,15 @@ static const Case cases[N_CASES] = {
 
 static gboolean case_enabled[N_CASES];
 
+static gint
+case_index (const char *name)
+{
+  for (guint c = 0; c < N_CASES; c++)
+    if (g_str_equal (cases[c].name, name))
+      return (gint) c;
+  return -1;
+}
+
 static void
 run_rounds (guint    n_rounds,
             guint32  seed,
@@ -520,9 +529,7 @@ run_rounds (guint    n_rounds,
 
   for (guint i = 0; i < N_CASES * n_rounds; i++)
     wall[i] = ideal[i] = ratio[i] = overhead[i] = NAN;
-  for (guint c = 0; c < N_CASES; c++)
-    if (case_enabled[c])
-      order[n_enabled++] = c;
+  n_enabled = bench_enabled_order (case_enabled, N_CASES, order);
 
   load_before = bench_loadavg ();
   for (guint r = 0; r < n_rounds; r++)
@@ -553,21 +560,19 @@ run_rounds (guint    n_rounds,
 
   if (json)
     {
+      bench_json_begin (out, "W3", "wall/ideal", n_rounds);
       g_string_append_printf (out,
-                              "{\"schema\": \"osiiso-bench/1\", \"workload\": \"W3\", "
-                              "\"unit\": \"wall/ideal\", \"rounds\": %u, \"params\": {"
                               "\"tasks\": %u, \"task_ms\": %g, \"workers\": %d, \"iterations\": %"
                               G_GUINT64_FORMAT ", \"seed\": %u, \"loadavg_before\": \"%s\", "
                               "\"loadavg_after\": \"%s\"}, \"cases\": {",
-                              n_rounds, n_tasks, task_ms, N_WORKERS, iterations, seed,
+                              n_tasks, task_ms, N_WORKERS, iterations, seed,
                               load_before, load_after);
       for (guint c = 0, n = 0; c < N_CASES; c++)
         {
           if (!case_enabled[c])
             continue;
-          g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s, \"runs\": ",
-                                  n++ > 0 ? ", " : "", cases[c].name, cases[c].backend,
-                                  cases[c].osiiso ? "true" : "false");
+          bench_json_case (out, &n, cases[c].name, cases[c].backend, cases[c].osiiso);
+          g_string_append (out, ", \"runs\": ");
           bench_json_array (out, &ratio[c * n_rounds], n_rounds);
           g_string_append (out, ", \"extra\": {\"wall_s\": ");
           bench_json_array (out, &wall[c * n_rounds], n_rounds);
@@ -686,33 +691,9 @@ main (int    argc,
   if (peer_path == NULL)
     peer_path = g_strdup (W3_PEER);
 
-  if (case_list != NULL)
-    {
-      g_auto(GStrv) names = g_strsplit (case_list, ",", -1);
-
-      for (guint k = 0; names[k] != NULL; k++)
-        {
-          guint c;
-
-          for (c = 0; c < N_CASES; c++)
-            if (g_str_equal (cases[c].name, g_strstrip (names[k])))
-              break;
-          if (c == N_CASES)
-            {
-              fprintf (stderr, "Unknown case “%s”\n", names[k]);
-              return 2;
-            }
-          case_enabled[c] = TRUE;
-        }
-    }
-  else
-    for (guint c = 0; c < N_CASES; c++)
-      case_enabled[c] = TRUE;
-  if (!no_python && !bench_python_available ())
-    {
-      fprintf (stderr, "W3: no %s or peers.py: leaving out the Python peers\n", bench_python);
-      no_python = TRUE;
-    }
+  if (!bench_enable_cases (case_list, N_CASES, case_index, case_enabled))
+    return 2;
+  no_python = bench_leave_out_python ("W3", no_python);
   for (guint c = 0; c < N_CASES; c++)
     if (no_python && cases[c].python)
       case_enabled[c] = FALSE;

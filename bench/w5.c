@@ -444,6 +444,15 @@ measure (const Case *c)
 
 static gboolean case_enabled[N_CASES];
 
+static gint
+case_index (const char *name)
+{
+  for (guint c = 0; c < N_CASES; c++)
+    if (g_str_equal (cases[c].name, name))
+      return (gint) c;
+  return -1;
+}
+
 static void
 run_rounds (guint    n_rounds,
             guint32  seed,
@@ -459,9 +468,7 @@ run_rounds (guint    n_rounds,
 
   for (guint i = 0; i < N_CASES * n_rounds; i++)
     samples[i] = (Sample) { NAN, NAN, NAN, NAN, NAN };
-  for (guint c = 0; c < N_CASES; c++)
-    if (case_enabled[c])
-      order[n_enabled++] = c;
+  n_enabled = bench_enabled_order (case_enabled, N_CASES, order);
 
   load_before = bench_loadavg ();
   for (guint r = 0; r < n_rounds; r++)
@@ -485,19 +492,18 @@ run_rounds (guint    n_rounds,
 
   if (json)
     {
+      bench_json_begin (out, "W5", "B/task", n_rounds);
       g_string_append_printf (out,
-                              "{\"schema\": \"osiiso-bench/1\", \"workload\": \"W5\", "
-                              "\"unit\": \"B/task\", \"rounds\": %u, \"params\": {\"tasks\": %u, "
+                              "\"tasks\": %u, "
                               "\"py_tasks\": %u, \"seed\": %u, \"loadavg_before\": \"%s\", "
                               "\"loadavg_after\": \"%s\"}, \"cases\": {",
-                              n_rounds, n_tasks, MIN (py_tasks, n_tasks), seed, load_before, load_after);
+                              n_tasks, MIN (py_tasks, n_tasks), seed, load_before, load_after);
       for (guint c = 0, n = 0; c < N_CASES; c++)
         {
           if (!case_enabled[c])
             continue;
-          g_string_append_printf (out, "%s\"%s\": {\"backend\": \"%s\", \"osiiso\": %s, \"runs\": ",
-                                  n++ > 0 ? ", " : "", cases[c].name, cases[c].backend,
-                                  cases[c].osiiso ? "true" : "false");
+          bench_json_case (out, &n, cases[c].name, cases[c].backend, cases[c].osiiso);
+          g_string_append (out, ", \"runs\": ");
           FIELD (c, bytes);
           bench_json_array (out, values, n_rounds);
           g_string_append (out, ", \"extra\": {\"malloc_bytes_per_task\": ");
@@ -609,33 +615,9 @@ main (int    argc,
   if (child != NULL)
     return run_child (child);
 
-  if (case_list != NULL)
-    {
-      g_auto(GStrv) names = g_strsplit (case_list, ",", -1);
-
-      for (guint k = 0; names[k] != NULL; k++)
-        {
-          guint c;
-
-          for (c = 0; c < N_CASES; c++)
-            if (g_str_equal (cases[c].name, g_strstrip (names[k])))
-              break;
-          if (c == N_CASES)
-            {
-              fprintf (stderr, "Unknown case “%s”\n", names[k]);
-              return 2;
-            }
-          case_enabled[c] = TRUE;
-        }
-    }
-  else
-    for (guint c = 0; c < N_CASES; c++)
-      case_enabled[c] = TRUE;
-  if (!no_python && !bench_python_available ())
-    {
-      fprintf (stderr, "W5: no %s or peers.py: leaving out the Python peers\n", bench_python);
-      no_python = TRUE;
-    }
+  if (!bench_enable_cases (case_list, N_CASES, case_index, case_enabled))
+    return 2;
+  no_python = bench_leave_out_python ("W5", no_python);
   for (guint c = 0; c < N_CASES; c++)
     if (no_python && cases[c].python != NULL)
       case_enabled[c] = FALSE;

@@ -17,6 +17,10 @@ import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
 import System from 'system';
+import {
+    test, assert, assertSameValue as assertEqual, assertArrayEqual, assertError,
+    assertThrowsGError, assertRejectsGError, done,
+} from './harness.js';
 
 const moduleUri = GLib.getenv('OSIISO_JS_MODULE');
 if (!moduleUri) {
@@ -32,71 +36,8 @@ Gio._promisify(Gio.File.prototype, 'load_contents_async', 'load_contents_finish'
 const Status = Osiiso.TaskStatus;
 
 // ---------------------------------------------------------------------------
-// A minimal TAP harness
+// Assertions of this file (the shared ones are in harness.js)
 // ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-// @todo: a known library bug this test shows; a failure is reported as
-// "not ok … # TODO" (an expected failure), a pass as "ok … # TODO" (an
-// unexpected pass, so whoever fixes the bug removes the marker).
-async function test(name, body, {todo = null} = {}) {
-    count++;
-    const directive = todo !== null ? ` # TODO ${todo}` : '';
-    try {
-        await body();
-        print(`ok ${count} - ${name}${directive}`);
-    } catch (e) {
-        if (todo === null)
-            failed++;
-        print(`not ok ${count} - ${name}${directive}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (!Object.is(actual, expected))
-        throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
-}
-
-function assertArrayEqual(actual, expected, what = 'array') {
-    const a = JSON.stringify(actual), e = JSON.stringify(expected);
-    if (a !== e)
-        throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-function assertError(error, domain, code, what = 'error') {
-    assert(error instanceof GLib.Error, `${what}: expected a GLib.Error, got ${error}`);
-    assert(error.matches(domain, code),
-        `${what}: expected code ${code} of its domain, got ${error} (code ${error.code})`);
-}
-
-function assertThrowsGError(domain, code, fn, what = 'call') {
-    try {
-        fn();
-    } catch (e) {
-        assertError(e, domain, code, what);
-        return e;
-    }
-    throw new Error(`${what}: did not throw`);
-}
-
-async function assertRejectsGError(domain, code, promise, what = 'call') {
-    try {
-        await promise;
-    } catch (e) {
-        assertError(e, domain, code, what);
-        return e;
-    }
-    throw new Error(`${what}: did not reject`);
-}
 
 function assertStatus(handle, status, what = 'task') {
     const actual = handle.get_status();
@@ -1144,5 +1085,4 @@ await test('handle.get_value() on a failed task throws the task error', async ()
     assertEqual(output.trim(), 'handle: task error\nresult: task error', 'child output');
 });
 
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();

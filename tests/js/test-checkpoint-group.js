@@ -26,49 +26,15 @@
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
-import System from 'system';
+import {
+    count, test, assert, assertSameValue as assertEqual, assertArrayEqual, done,
+} from './harness.js';
 
 Gio._promisify(Osiiso.Queue.prototype, 'run_async', 'run_finish');
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
 
 const Status = Osiiso.TaskStatus;
 const GUARD = 20;   // seconds: an upper bound, never a synchronization
-
-// ---------------------------------------------------------------------------
-// A minimal TAP harness
-// ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-async function test(name, body) {
-    count++;
-    try {
-        await body();
-        print(`ok ${count} - ${name}`);
-    } catch (e) {
-        failed++;
-        print(`not ok ${count} - ${name}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (!Object.is(actual, expected))
-        throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
-}
-
-function assertArrayEqual(actual, expected, what = 'array') {
-    const a = JSON.stringify(actual), e = JSON.stringify(expected);
-    if (a !== e)
-        throw new Error(`${what}: expected ${e}, got ${a}`);
-}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -358,5 +324,4 @@ await test('the warning is real: unexpected, it is fatal under fatal-warnings', 
 });
 
 removeTree(dir);
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();

@@ -11,50 +11,11 @@
 import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
-import System from 'system';
+import {test, assert, assertEqual, assertThrowsOsiiso, done} from './harness.js';
 
 // ---------------------------------------------------------------------------
-// A minimal TAP harness
+// Helpers
 // ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-function test(name, body) {
-    count++;
-    try {
-        body();
-        print(`ok ${count} - ${name}`);
-    } catch (e) {
-        failed++;
-        print(`not ok ${count} - ${name}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (actual !== expected)
-        throw new Error(`${what}: expected ${expected}, got ${actual}`);
-}
-
-function assertThrowsOsiiso(code, fn, what = 'call') {
-    try {
-        fn();
-    } catch (e) {
-        if (!(e instanceof GLib.Error))
-            throw new Error(`${what}: expected an Osiiso.Error, got ${e}`);
-        if (!e.matches(Osiiso.Error, code))
-            throw new Error(`${what}: expected Osiiso.Error code ${code}, got ${e} (code ${e.code})`);
-        return e;
-    }
-    throw new Error(`${what}: did not throw`);
-}
 
 const dir = GLib.dir_make_tmp('osiiso-checkpoint-js-XXXXXX');
 const pathIn = name => GLib.build_filenamev([dir, name]);
@@ -71,7 +32,7 @@ function removeTree(path) {
 
 // ---------------------------------------------------------------------------
 
-test('record, lookup, is_done, count, namespaces, clear', () => {
+await test('record, lookup, is_done, count, namespaces, clear', () => {
     const cp = Osiiso.Checkpoint.new(':memory:');
     assertEqual(cp.count(null), 0, 'count() when empty');
     assertEqual(cp.namespaces().length, 0, 'namespaces() when empty');
@@ -102,7 +63,7 @@ test('record, lookup, is_done, count, namespaces, clear', () => {
     assertEqual(cp.count(null), 0, 'count() after clear');
 });
 
-test('values keep their exact types', () => {
+await test('values keep their exact types', () => {
     const values = [
         new GLib.Variant('i', 5), new GLib.Variant('x', 5), new GLib.Variant('u', 5),
         new GLib.Variant('d', 0.5), new GLib.Variant('b', true),
@@ -129,7 +90,7 @@ test('values keep their exact types', () => {
     cp.close();
 });
 
-test('store-values false keeps keys only', () => {
+await test('store-values false keeps keys only', () => {
     const cp = new Osiiso.Checkpoint({path: ':memory:', store_values: false});
     assertEqual(cp.get_store_values(), false, 'get_store_values()');
     cp.record('ns', 'k', new GLib.Variant('s', 'dropped'), 'named');   // opens at first use
@@ -138,7 +99,7 @@ test('store-values false keeps keys only', () => {
     assertEqual(hit.get_name(), 'named', 'get_name()');
 });
 
-test('a batched lookup of 2000 keys', () => {
+await test('a batched lookup of 2000 keys', () => {
     const cp = Osiiso.Checkpoint.new(':memory:');
     const keys = [];
     for (let i = 0; i < 2000; i++) {
@@ -156,7 +117,7 @@ test('a batched lookup of 2000 keys', () => {
     }
 });
 
-test('use after close is a CLOSED error', () => {
+await test('use after close is a CLOSED error', () => {
     const cp = Osiiso.Checkpoint.new(pathIn('closed.db'));
     assertEqual(cp.close(), true, 'close()');
     assertEqual(cp.close(), true, 'close() again');
@@ -171,7 +132,7 @@ test('use after close is a CLOSED error', () => {
     assertThrowsOsiiso(Osiiso.Error.CLOSED, () => cp.clear(null), 'clear()');
 });
 
-test('bad paths and an empty namespace are errors', () => {
+await test('bad paths and an empty namespace are errors', () => {
     assertThrowsOsiiso(Osiiso.Error.CHECKPOINT,
         () => Osiiso.Checkpoint.new(pathIn('no-such-dir/x.db')), 'missing directory');
     const text = pathIn('notes.txt');
@@ -183,7 +144,7 @@ test('bad paths and an empty namespace are errors', () => {
     assertThrowsOsiiso(Osiiso.Error.INVALID_OPTION, () => cp.record('', 'k', null, null), 'empty ns');
 });
 
-test('rows persist across reopening', () => {
+await test('rows persist across reopening', () => {
     const path = pathIn('persist.db');
     let cp = Osiiso.Checkpoint.new(path);
     cp.record('first', 'a', new GLib.Variant('(ii)', [1, 2]), 'task');
@@ -196,7 +157,7 @@ test('rows persist across reopening', () => {
     cp.close();
 });
 
-test('canonical keys', () => {
+await test('canonical keys', () => {
     const key = Osiiso.Checkpoint.canonical_key;
     assertEqual(key(new GLib.Variant('i', 5)), 'i 5', 'int32');
     assertEqual(key(new GLib.Variant('s', 'photo.jpg')), "s 'photo.jpg'", 'string');
@@ -214,5 +175,4 @@ test('canonical keys', () => {
 
 removeTree(dir);
 
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();

@@ -33,6 +33,7 @@ import GLib from 'gi://GLib';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
 import System from 'system';
+import {test, assert, assertEqual, assertIncludes, assertOsiisoError, done} from './harness.js';
 
 Gio._promisify(Osiiso.Queue.prototype, 'run_async', 'run_finish');
 Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_utf8_finish');
@@ -228,47 +229,6 @@ async function runChildHost(scenario, tmp, guard = GUARD) {
 }
 
 // ---------------------------------------------------------------------------
-// A minimal TAP harness
-// ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-async function test(name, body, {skip = null, todo = null} = {}) {
-    count++;
-    if (skip !== null) {
-        print(`ok ${count} - ${name} # SKIP ${skip}`);
-        return;
-    }
-    const suffix = todo !== null ? ` # TODO ${todo}` : '';
-    try {
-        await body();
-        print(`ok ${count} - ${name}${suffix}`);
-    } catch (e) {
-        if (todo === null)
-            failed++;
-        print(`not ok ${count} - ${name}${suffix}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (actual !== expected)
-        throw new Error(`${what}: expected ${expected}, got ${actual}`);
-}
-
-function assertIncludes(text, part, what = 'text') {
-    if (!`${text}`.includes(part))
-        throw new Error(`${what}: "${text}" does not contain "${part}"`);
-}
-
-// ---------------------------------------------------------------------------
 // Queues and results
 // ---------------------------------------------------------------------------
 
@@ -338,11 +298,6 @@ function errorOf(handle, status = S.FAILED) {
     const error = result.get_error();
     assert(error instanceof GLib.Error, `the error is not a GLib.Error: ${error}`);
     return error;
-}
-
-function assertOsiisoError(error, code, what = 'error') {
-    assert(error !== null && error.matches(Osiiso.Error, code),
-        `${what}: expected Osiiso.Error code ${code}, got ${error} (code ${error?.code})`);
 }
 
 function isCancelled(error) {
@@ -977,5 +932,4 @@ for (const [name, body, opts] of [...tests, ...hostSafetyTests, ...fixedBugs]) {
     }
 }
 
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();

@@ -16,57 +16,18 @@ import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
-import System from 'system';
+import {test, assert, assertEqual, assertThrowsOsiiso, done} from './harness.js';
 
 Gio._promisify(Osiiso.Queue.prototype, 'run_async', 'run_finish');
 Gio._promisify(Osiiso.Queue.prototype, 'shutdown_async', 'shutdown_finish');
 
 // ---------------------------------------------------------------------------
-// A minimal TAP harness
+// Assertions of this file (the shared ones are in harness.js)
 // ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-async function test(name, body) {
-    count++;
-    try {
-        await body();
-        print(`ok ${count} - ${name}`);
-    } catch (e) {
-        failed++;
-        print(`not ok ${count} - ${name}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (actual !== expected)
-        throw new Error(`${what}: expected ${expected}, got ${actual}`);
-}
 
 function assertClose(actual, expected, what = 'value') {
     if (Math.abs(actual - expected) > 1e-9)
         throw new Error(`${what}: expected ${expected}, got ${actual}`);
-}
-
-function assertThrowsOsiiso(code, fn, what = 'call') {
-    try {
-        fn();
-    } catch (e) {
-        if (!(e instanceof GLib.Error))
-            throw new Error(`${what}: expected an Osiiso.Error, got ${e}`);
-        if (!e.matches(Osiiso.Error, code))
-            throw new Error(`${what}: expected Osiiso.Error code ${code}, got ${e} (code ${e.code})`);
-        return e;
-    }
-    throw new Error(`${what}: did not throw`);
 }
 
 async function assertRejectsOsiiso(code, promise, what = 'call') {
@@ -374,5 +335,4 @@ await test('invalid queue settings are refused at start', () => {
     assertThrowsOsiiso(Osiiso.Error.INVALID_OPTION, () => r.run(null), 'run() with rate -1');
 });
 
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();

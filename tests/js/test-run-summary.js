@@ -15,6 +15,7 @@ import GObject from 'gi://GObject';
 import Osiiso from 'gi://Osiiso?version=1.0';
 import Gettext from 'gettext';
 import System from 'system';
+import {test, assert, done} from './harness.js';
 
 // The report is translated, and gjs starts in the environment's locale:
 // the texts below are the untranslated ones.
@@ -31,29 +32,8 @@ const Status = Osiiso.TaskStatus;
 const RULE = `${'-'.repeat(40)}\n`;
 
 // ---------------------------------------------------------------------------
-// A minimal TAP harness
+// Assertions of this file (the shared ones are in harness.js)
 // ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-async function test(name, body) {
-    count++;
-    try {
-        await body();
-        print(`ok ${count} - ${name}`);
-    } catch (e) {
-        failed++;
-        print(`not ok ${count} - ${name}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
 
 function assertEqual(actual, expected, what = 'value') {
     if (actual !== expected)
@@ -290,5 +270,4 @@ await test('an empty run: empty arrays, never null', async () => {
     assertEqual(s.to_string(), report(s, 'PASSED', [0, 0, 0, 0]), 'report');
 });
 
-print(`1..${count}`);
-System.exit(failed ? 1 : 0);
+done();

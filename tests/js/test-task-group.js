@@ -23,7 +23,10 @@ import GLib from 'gi://GLib';
 import GObject from 'gi://GObject';
 import Gio from 'gi://Gio';
 import Osiiso from 'gi://Osiiso?version=1.0';
-import System from 'system';
+import {
+    test, assert, assertSameValue as assertEqual, assertArrayEqual, assertError,
+    assertThrowsGError, assertRejectsGError, done,
+} from './harness.js';
 
 Gio._promisify(Osiiso.Queue.prototype, 'run_async', 'run_finish');
 Gio._promisify(Osiiso.TaskGroup.prototype, 'wait_async', 'wait_finish');
@@ -32,77 +35,6 @@ Gio._promisify(Gio.Subprocess.prototype, 'communicate_utf8_async', 'communicate_
 
 const Status = Osiiso.TaskStatus;
 const GUARD = 20;   // seconds: an upper bound, never a synchronization
-
-// ---------------------------------------------------------------------------
-// A minimal TAP harness
-// ---------------------------------------------------------------------------
-
-let count = 0;
-let failed = 0;
-
-// @todo: a known library problem this test shows; a failure is reported as
-// "not ok … # TODO" (an expected failure), a pass as "ok … # TODO" (an
-// unexpected pass, so whoever fixes it removes the marker).
-async function test(name, body, {todo = null, skip = null} = {}) {
-    count++;
-    if (skip !== null) {
-        print(`ok ${count} - ${name} # SKIP ${skip}`);
-        return;
-    }
-    const directive = todo !== null ? ` # TODO ${todo}` : '';
-    try {
-        await body();
-        print(`ok ${count} - ${name}${directive}`);
-    } catch (e) {
-        if (todo === null)
-            failed++;
-        print(`not ok ${count} - ${name}${directive}`);
-        for (const line of `${e}\n${e.stack ?? ''}`.trim().split('\n'))
-            print(`# ${line}`);
-    }
-}
-
-function assert(condition, message = 'assertion failed') {
-    if (!condition)
-        throw new Error(message);
-}
-
-function assertEqual(actual, expected, what = 'value') {
-    if (!Object.is(actual, expected))
-        throw new Error(`${what}: expected ${String(expected)}, got ${String(actual)}`);
-}
-
-function assertArrayEqual(actual, expected, what = 'array') {
-    const a = JSON.stringify(actual), e = JSON.stringify(expected);
-    if (a !== e)
-        throw new Error(`${what}: expected ${e}, got ${a}`);
-}
-
-function assertError(error, domain, code, what = 'error') {
-    assert(error instanceof GLib.Error, `${what}: expected a GLib.Error, got ${error}`);
-    assert(error.matches(domain, code),
-        `${what}: expected code ${code} of its domain, got ${error} (code ${error.code})`);
-}
-
-function assertThrowsGError(domain, code, fn, what = 'call') {
-    try {
-        fn();
-    } catch (e) {
-        assertError(e, domain, code, what);
-        return e;
-    }
-    throw new Error(`${what}: did not throw`);
-}
-
-async function assertRejectsGError(domain, code, promise, what = 'call') {
-    try {
-        await promise;
-    } catch (e) {
-        assertError(e, domain, code, what);
-        return e;
-    }
-    throw new Error(`${what}: did not reject`);
-}
 
 // ---------------------------------------------------------------------------
 // Helpers
@@ -809,5 +741,4 @@ await test('process_map: failures', () => {
         'not an array');
 }, {skip: NO_WORKER});
 
-print(`1..${count}`);
-System.exit(failed > 0 ? 1 : 0);
+done();
