@@ -1496,6 +1496,27 @@ osiiso_task_group_list_model_init (GListModelInterface *iface)
 void
 _osiiso_task_group_emit_submitted (OsiisoTaskGroup *self)
 {
+  GList *done = NULL;
+
+  /* Restored tasks count as delivered: waits they satisfy (all of a group
+   * that was restored whole) will hear of no delivery, so end them now. */
+  g_mutex_lock (&self->lock);
+  for (GList *l = self->waits; l != NULL;)
+    {
+      GList *next = l->next;
+
+      if (self->n_delivered >= ((PendingWait *) l->data)->needed)
+        {
+          self->waits = g_list_remove_link (self->waits, l);
+          done = g_list_concat (done, l);
+        }
+      l = next;
+    }
+  g_mutex_unlock (&self->lock);
+  for (GList *l = done; l != NULL; l = l->next)
+    complete_wait (self, l->data);
+  g_list_free (done);
+
   if (self->tasks->len > 0)
     g_list_model_items_changed (G_LIST_MODEL (self), 0, 0, self->tasks->len);
   g_object_notify_by_pspec (G_OBJECT (self), properties[PROP_N_ITEMS]);

@@ -649,6 +649,26 @@ test_checkpoint_resumes (void)
   }
   g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "squares", NULL), ==, 10);
 
+  /* A group restored whole: an async wait begun before the submission
+   * ends, though no task runs. */
+  {
+    g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+    g_autoptr(OsiisoTaskGroup) third = osiiso_task_group_new (NULL);
+    g_autoptr(GAsyncResult) result = NULL;
+    g_autoptr(OsiisoRunSummary) waited = NULL;
+
+    osiiso_task_group_set_checkpoint (third, checkpoint, "squares", NULL, NULL, NULL);
+    osiiso_task_group_add_map (third, task_square_variant, NULL, NULL, range_inputs (10), NULL);
+    osiiso_task_group_wait_async (third, NULL, store_result_cb, &result);
+    g_assert_true (osiiso_queue_submit_group (queue, third, &error));
+    g_assert_cmpuint (osiiso_task_group_get_n_restored (third), ==, 10);
+    while (result == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    waited = osiiso_task_group_wait_finish (third, result, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (osiiso_run_summary_get_succeeded (waited), ==, 10);
+  }
+
   g_assert_true (osiiso_checkpoint_close (checkpoint, NULL));
   g_unlink (path);
   {
