@@ -663,7 +663,9 @@ _osiiso_task_group_restore (OsiisoTaskGroup  *self,
   g_autoptr(GHashTable) hits = NULL;
   gint64 now = g_get_monotonic_time ();
 
-  if (self->checkpoint == NULL)
+  /* Done once: a submission refused after it (a full queue) may be
+   * tried again, and its restored tasks stay restored. */
+  if (self->checkpoint == NULL || self->keys != NULL)
     return TRUE;
 
   self->keys = g_new0 (char *, self->tasks->len + 1);

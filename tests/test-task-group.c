@@ -660,6 +660,12 @@ test_checkpoint_resumes (void)
     osiiso_task_group_set_checkpoint (third, checkpoint, "squares", NULL, NULL, NULL);
     osiiso_task_group_add_map (third, task_square_variant, NULL, NULL, range_inputs (10), NULL);
     osiiso_task_group_wait_async (third, NULL, store_result_cb, &result);
+    /* Refused once (closed), then taken: restored once, not twice. */
+    g_assert_true (osiiso_queue_shutdown (queue, FALSE, NULL, NULL));
+    g_assert_false (osiiso_queue_submit_group (queue, third, &error));
+    g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED);
+    g_clear_error (&error);
+    g_assert_true (osiiso_queue_reset (queue, &error));
     g_assert_true (osiiso_queue_submit_group (queue, third, &error));
     g_assert_cmpuint (osiiso_task_group_get_n_restored (third), ==, 10);
     while (result == NULL)
