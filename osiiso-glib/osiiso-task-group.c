@@ -868,8 +868,12 @@ _osiiso_task_group_peek_handle (OsiisoTaskGroup *self,
 {
   OsiisoTaskHandle *handle;
 
+  /* Most groups never make a handle: no lock round trip per event then.
+   * The array, once made, lives as long as the group. */
+  if (g_atomic_pointer_get (&self->handles) == NULL)
+    return NULL;
   g_mutex_lock (&self->lock);
-  handle = self->handles != NULL ? self->handles[index] : NULL;
+  handle = self->handles[index];
   g_mutex_unlock (&self->lock);
   return handle;
 }
@@ -882,7 +886,7 @@ _osiiso_task_group_ensure_handle (OsiisoTaskGroup *self,
 
   g_mutex_lock (&self->lock);
   if (self->handles == NULL)
-    self->handles = g_new0 (OsiisoTaskHandle *, self->tasks->len);
+    g_atomic_pointer_set (&self->handles, g_new0 (OsiisoTaskHandle *, self->tasks->len));
   handle = self->handles[index];
   if (handle == NULL)
     handle = self->handles[index] = _osiiso_task_handle_new_linked (g_ptr_array_index (self->tasks, index),
