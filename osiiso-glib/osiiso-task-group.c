@@ -68,8 +68,7 @@ struct _OsiisoTaskGroup
   guint              has_process : 1;
   gint               submitted;       /* atomic */
   OsiisoQueueLink   *link;            /* the queue, once submitted */
-  OsiisoTaskOptions *last_options;    /* group-id stamping: the last options seen … */
-  OsiisoTaskOptions *last_stamped;    /* … and their copy with the group's id */
+  GHashTable        *stamped;         /* options given → their copy with the group's id */
 
   GArray            *order;           /* indices in completion order (the queue's lock) */
 
@@ -172,11 +171,12 @@ set_invalid (OsiisoTaskGroup *self,
 }
 
 /* The options every task of the group gets: @options with the group's id.
- * Consecutive entries usually share options, so one copy serves them. */
+ * Entries usually share a few options objects: one copy serves each. */
 static OsiisoTaskOptions *
 stamp_options (OsiisoTaskGroup   *self,
                OsiisoTaskOptions *options)
 {
+  OsiisoTaskOptions *stamped;
   GError *error = NULL;
 
   if (options == NULL)
@@ -188,13 +188,15 @@ stamp_options (OsiisoTaskGroup   *self,
     }
   if (g_strcmp0 (options->group_id, self->id) == 0)
     return options;
-  if (options != self->last_options)
+  if (self->stamped == NULL)
+    self->stamped = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
+  stamped = g_hash_table_lookup (self->stamped, options);
+  if (stamped == NULL)
     {
-      g_set_object (&self->last_options, options);
-      g_clear_object (&self->last_stamped);
-      self->last_stamped = _osiiso_task_options_with_group (options, self->id);
+      stamped = _osiiso_task_options_with_group (options, self->id);
+      g_hash_table_insert (self->stamped, g_object_ref (options), stamped);
     }
-  return self->last_stamped;
+  return stamped;
 }
 
 static void
@@ -1560,8 +1562,7 @@ osiiso_task_group_finalize (GObject *object)
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);
   g_clear_error (&self->invalid);
   g_clear_pointer (&self->values, osiiso_run_summary_unref);
-  g_clear_object (&self->last_options);
-  g_clear_object (&self->last_stamped);
+  g_clear_pointer (&self->stamped, g_hash_table_unref);
   if (self->key_destroy != NULL)
     self->key_destroy (self->key_data);
   g_clear_object (&self->checkpoint);
