@@ -29,12 +29,8 @@ as in test_thread_queue.py:
 - the only sockets are on 127.0.0.1.
 """
 
-import functools
 import os
 import shutil
-import signal
-import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -47,6 +43,7 @@ gi.require_version('Gio', '2.0')
 gi.require_version('Osiiso', '1.0')
 
 from gi.repository import GLib, Gio, Osiiso  # noqa: E402
+from osiiso_test_support import QueueTestCase, is_cancelled_error, isolated, options, run_loop_until  # noqa: E402
 
 
 MAIN_THREAD = threading.get_ident()
@@ -67,39 +64,6 @@ PRIO = GLib.PRIORITY_DEFAULT
 # Helpers (the generic ones are copied from test_thread_queue.py)
 # --------------------------------------------------------------------------
 
-CHILD_ENV = 'OSIISO_PYTHON_TEST_CHILD'
-
-
-def isolated(test):
-    """Runs @test in a child interpreter (this file, that one test).
-
-    The test passes if the child's run of it passes; a child killed by a
-    signal fails the test with the signal's name and the child's stderr.
-    """
-    @functools.wraps(test)
-    def wrapper(self):
-        if os.environ.get(CHILD_ENV):
-            return test(self)
-        test_id = '%s.%s' % (type(self).__name__, test.__name__)
-        env = dict(os.environ)
-        env[CHILD_ENV] = '1'
-        try:
-            child = subprocess.run([sys.executable, os.path.abspath(__file__), test_id],
-                                   env=env, capture_output=True, text=True,
-                                   timeout=4 * GUARD)
-        except subprocess.TimeoutExpired as e:
-            self.fail('%s hung in its child process:\n%s' % (test_id, e.stderr))
-        if child.returncode < 0:
-            how = 'was killed by %s' % signal.Signals(-child.returncode).name
-        elif child.returncode > 0:
-            how = 'exited with status %d' % child.returncode
-        elif 'Ran 1 test' not in child.stderr:
-            how = 'did not run'
-        else:
-            return
-        self.fail('%s %s in its child process; its output:\n%s' % (
-            test_id, how, child.stderr[-6000:]))
-    return wrapper
 
 
 def async_queue(**props):
@@ -108,42 +72,13 @@ def async_queue(**props):
     return Osiiso.AsyncQueue(**props)
 
 
-def options(**props):
-    return Osiiso.TaskOptions(**props)
-
-
 def submit(queue, fn, data=None, **opts):
     """Submits @fn with options built from keyword arguments."""
     return queue.submit(fn, data, options(**opts) if opts else None)
 
 
-def is_osiiso_error(error, code):
-    return error is not None and error.matches(Osiiso.error_quark(), code)
-
-
-def is_cancelled_error(error):
-    return error is not None and error.matches(Gio.io_error_quark(),
-                                               Gio.IOErrorEnum.CANCELLED)
-
-
 def make_error(message, code=7):
     return GLib.Error(message, TEST_DOMAIN, code)
-
-
-def run_loop_until(loop, guard=GUARD):
-    """Runs @loop until something quits it; returns False on the guard."""
-    fired = []
-
-    def on_guard():
-        fired.append(True)
-        loop.quit()
-        return GLib.SOURCE_REMOVE
-
-    guard_id = GLib.timeout_add(int(guard * 1000), on_guard)
-    loop.run()
-    if not fired:
-        GLib.source_remove(guard_id)
-    return not fired
 
 
 def spin_until(predicate, guard=GUARD, context=None):
@@ -496,28 +431,6 @@ class SignalRecorder:
 
     def threads(self):
         return {e[3] for e in self.events}
-
-
-class QueueTestCase(unittest.TestCase):
-    """Shared assertions."""
-
-    def assertOsiisoError(self, error, code):
-        self.assertTrue(is_osiiso_error(error, code),
-                        'expected %s, got %s: %s' % (
-                            Osiiso.Error(code).value_nick,
-                            getattr(error, 'domain', None), error))
-
-    def assertRaisesOsiiso(self, code, fn, *args, **kwargs):
-        with self.assertRaises(GLib.Error) as cm:
-            fn(*args, **kwargs)
-        self.assertOsiisoError(cm.exception, code)
-        return cm.exception
-
-    def assertStatus(self, handle_or_result, status):
-        self.assertEqual(handle_or_result.get_status(), status)
-
-    def summary_ids(self, summary):
-        return [r.get_task_id() for r in summary.get_results()]
 
 
 # --------------------------------------------------------------------------

@@ -21,13 +21,10 @@ gi.require_version('GLib', '2.0')
 gi.require_version('Osiiso', '1.0')
 
 from gi.repository import GLib, Osiiso  # noqa: E402
+from osiiso_test_support import is_osiiso_error  # noqa: E402
 
 
 E = Osiiso.Error
-
-
-def is_osiiso_error(error, code):
-    return error is not None and error.matches(Osiiso.error_quark(), code)
 
 
 class CheckpointTestCase(unittest.TestCase):

@@ -41,7 +41,8 @@ gi.require_version('GLib', '2.0')
 gi.require_version('Gio', '2.0')
 gi.require_version('Osiiso', '1.0')
 
-from gi.repository import GLib, Gio, Osiiso  # noqa: E402
+from gi.repository import GLib, Osiiso  # noqa: E402
+from osiiso_test_support import is_cancelled_error, is_osiiso_error  # noqa: E402
 
 
 # Upper bound for anything that should take well under a second: the test
@@ -114,15 +115,6 @@ def iterate_until(predicate, guard=GUARD):
 def wait_pid_gone(pid, guard=GUARD):
     """Waits until os.kill(@pid, 0) fails with ESRCH (exited and reaped)."""
     return iterate_until(lambda: not alive(pid), guard)
-
-
-def is_osiiso_error(error, code):
-    return error is not None and error.matches(Osiiso.error_quark(), code)
-
-
-def is_cancelled_error(error):
-    return error is not None and error.matches(Gio.io_error_quark(),
-                                               Gio.IOErrorEnum.CANCELLED)
 
 
 def data_of(gbytes):

@@ -25,6 +25,7 @@ from unittest import mock
 import gi
 gi.require_version('Osiiso', '1.0')
 from gi.repository import GLib, Gio, Osiiso  # noqa: E402
+from osiiso_test_support import check_override  # noqa: E402
 
 OVERRIDE_DIR = os.environ.get('OSIISO_TEST_OVERRIDE_DIR')
 GUARD = 60   # seconds: a bound on waits that normally end at once
@@ -1158,17 +1159,6 @@ class KilledMap(TempDirTestCase):
         self.assertEqual(outcome['values'], repr(expected))     # all 200, in order, types kept
         with Osiiso.Checkpoint(path) as checkpoint:
             self.assertEqual(checkpoint.count('measure'), 200)
-
-
-def check_override():
-    """Fails at once if the override under test is not the one loaded
-    (an installed copy earlier on gi.overrides.__path__ would win)."""
-    loaded = sys.modules.get('gi.overrides.Osiiso')
-    if loaded is None:
-        sys.exit('the Osiiso PyGObject override was not loaded: is python/ on PYTHONPATH?')
-    if OVERRIDE_DIR and os.path.dirname(os.path.abspath(loaded.__file__)) != os.path.abspath(OVERRIDE_DIR):
-        sys.exit('the Osiiso override under test (%s) is shadowed by %s'
-                 % (OVERRIDE_DIR, loaded.__file__))
 
 
 if __name__ == '__main__':

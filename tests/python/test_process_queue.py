@@ -48,6 +48,7 @@ gi.require_version('Gio', '2.0')
 gi.require_version('Osiiso', '1.0')
 
 from gi.repository import GLib, Gio, Osiiso  # noqa: E402
+from osiiso_test_support import is_cancelled_error, is_osiiso_error, run_loop_until  # noqa: E402
 
 
 # Upper bound for anything that should take well under a second: the test
@@ -139,22 +140,6 @@ def iterate_until(predicate, guard=GUARD, context=None):
     return True
 
 
-def run_loop_until(loop, guard=GUARD):
-    """Runs @loop until something quits it; returns False on the guard."""
-    fired = []
-
-    def on_guard():
-        fired.append(True)
-        loop.quit()
-        return GLib.SOURCE_REMOVE
-
-    guard_id = GLib.timeout_add(int(guard * 1000), on_guard)
-    loop.run()
-    if not fired:
-        GLib.source_remove(guard_id)
-    return not fired
-
-
 # --------------------------------------------------------------------------
 # Workers
 # --------------------------------------------------------------------------
@@ -212,15 +197,6 @@ GJS_WORKER = WorkerKind(
     'GJS', lambda: ['gjs', '-m', os.path.join(TESTS_DIR, 'js', 'worker.js')],
     crashes=[('crash', signal.SIGTRAP)],
     plain_error=('throw', 'gjs-js-error-quark'))
-
-
-def is_osiiso_error(error, code):
-    return error is not None and error.matches(Osiiso.error_quark(), code)
-
-
-def is_cancelled_error(error):
-    return error is not None and error.matches(Gio.io_error_quark(),
-                                               Gio.IOErrorEnum.CANCELLED)
 
 
 # --------------------------------------------------------------------------

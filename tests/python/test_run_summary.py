@@ -21,6 +21,7 @@ gi.require_version('GObject', '2.0')
 gi.require_version('Osiiso', '1.0')
 
 from gi.repository import GLib, GObject, Osiiso  # noqa: E402
+from osiiso_test_support import options  # noqa: E402
 
 # The report is translated: the texts below are the untranslated ones.
 os.environ.pop('LANGUAGE', None)
@@ -29,10 +30,6 @@ locale.setlocale(locale.LC_ALL, 'C')
 S = Osiiso.TaskStatus
 GUARD = 20.0
 RULE = '-' * 40 + '\n'
-
-
-def options(**props):
-    return Osiiso.TaskOptions(**props)
 
 
 def submit(queue, fn, **opts):

@@ -18,13 +18,13 @@ PYTHONPATH) and the typelib and library of the build tree.
 import contextlib
 import io
 import os
-import sys
 import threading
 import unittest
 
 import gi
 gi.require_version('Osiiso', '1.0')
 from gi.repository import GLib, Osiiso as osiiso  # noqa: E402  (the seed page's spelling)
+from osiiso_test_support import check_override, iterate_until  # noqa: E402
 
 OVERRIDE_DIR = os.environ.get('OSIISO_TEST_OVERRIDE_DIR')
 GUARD = 60   # seconds: a bound on waits that normally end at once
@@ -57,19 +57,6 @@ def wait_until_cancelled(started=None):
     if not ctx.is_cancelled():
         cancelled.wait(GUARD)
     return 'was cancelled' if ctx.is_cancelled() else 'timed out waiting'
-
-
-def iterate_until(condition, what):
-    """Iterates the default main context until condition() holds."""
-    expired = []
-    guard = GLib.timeout_add_seconds(GUARD, lambda: expired.append(True) or False)
-    context = GLib.MainContext.default()
-    while not condition() and not expired:
-        context.iteration(True)
-    if not expired:
-        GLib.source_remove(guard)
-    if expired:
-        raise AssertionError('gave up waiting for %s' % what)
 
 
 def run_loop_until(loop, done, what):
@@ -505,17 +492,6 @@ class LifecycleDiagram(unittest.TestCase):
         q.reset()
         q.submit(work, 4)
         self.assertEqual(q.run().values, [40])
-
-
-def check_override():
-    """Fails at once if the override under test is not the one loaded
-    (an installed copy earlier on gi.overrides.__path__ would win)."""
-    loaded = sys.modules.get('gi.overrides.Osiiso')
-    if loaded is None:
-        sys.exit('the Osiiso PyGObject override was not loaded: is python/ on PYTHONPATH?')
-    if OVERRIDE_DIR and os.path.dirname(os.path.abspath(loaded.__file__)) != os.path.abspath(OVERRIDE_DIR):
-        sys.exit('the Osiiso override under test (%s) is shadowed by %s'
-                 % (OVERRIDE_DIR, loaded.__file__))
 
 
 if __name__ == '__main__':

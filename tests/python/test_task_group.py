@@ -39,6 +39,7 @@ gi.require_version('Gio', '2.0')
 gi.require_version('Osiiso', '1.0')
 
 from gi.repository import GLib, Gio, Osiiso  # noqa: E402
+from osiiso_test_support import is_cancelled_error, is_osiiso_error, options  # noqa: E402
 
 
 # Upper bound for anything that should take well under a second: the test
@@ -57,10 +58,6 @@ S = Osiiso.TaskStatus
 def thread_queue(**props):
     props.setdefault('workers', 2)
     return Osiiso.ThreadQueue(**props)
-
-
-def options(**props):
-    return Osiiso.TaskOptions(**props)
 
 
 def ints(values):
@@ -94,15 +91,6 @@ def square_failing_on(bad):
         ctx.set_value(n * n)
         return True
     return fn
-
-
-def is_osiiso_error(error, code):
-    return error is not None and error.matches(Osiiso.error_quark(), code)
-
-
-def is_cancelled_error(error):
-    return error is not None and error.matches(Gio.io_error_quark(),
-                                               Gio.IOErrorEnum.CANCELLED)
 
 
 def run_loop_until(predicate, guard=GUARD):
