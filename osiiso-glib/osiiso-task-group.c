@@ -1310,11 +1310,12 @@ complete_wait (OsiisoTaskGroup *self,
   return TRUE;
 }
 
+/* Ends @wait as cancelled if it is still listed; @wait is not touched
+ * otherwise (someone else ended it, and may have freed it). */
 static void
-wait_cancelled_cb (GCancellable *cancellable,
-                   PendingWait  *wait)
+end_cancelled_wait (OsiisoTaskGroup *self,
+                    PendingWait     *wait)
 {
-  OsiisoTaskGroup *self = g_task_get_source_object (wait->task);
   gboolean pending;
 
   g_mutex_lock (&self->lock);
@@ -1330,6 +1331,15 @@ wait_cancelled_cb (GCancellable *cancellable,
   g_task_return_error_if_cancelled (wait->task);
   g_object_unref (wait->task);
   g_free (wait);
+}
+
+static void
+wait_cancelled_cb (GCancellable *cancellable,
+                   PendingWait  *wait)
+{
+  /* A connected handler's wait is alive: whoever ends it disconnects
+   * first, which waits for a running handler. */
+  end_cancelled_wait (g_task_get_source_object (wait->task), wait);
 }
 
 static void
@@ -1350,6 +1360,12 @@ wait_async_internal (OsiisoTaskGroup     *self,
   wait->all = all;
   wait->needed = needed;
 
+  /* Connected before the wait is visible to anyone who could complete it
+   * (and disconnect it), from another thread; a cancel that comes before
+   * the wait is listed finds nothing, and is caught below. */
+  if (cancellable != NULL)
+    wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb), wait, NULL);
+
   g_mutex_lock (&self->lock);
   ready = self->n_delivered >= needed;
   if (!ready)
@@ -1357,12 +1373,9 @@ wait_async_internal (OsiisoTaskGroup     *self,
   g_mutex_unlock (&self->lock);
 
   if (ready)
-    {
-      complete_wait (self, wait);
-      return;
-    }
-  if (cancellable != NULL)
-    wait->cancelled_id = g_cancellable_connect (cancellable, G_CALLBACK (wait_cancelled_cb), wait, NULL);
+    complete_wait (self, wait);
+  else if (g_cancellable_is_cancelled (cancellable))
+    end_cancelled_wait (self, wait);   /* unless a handler did already */
 }
 
 /**

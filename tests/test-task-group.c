@@ -383,6 +383,15 @@ test_wait_async_cancelled (void)
   summary = osiiso_task_group_wait_finish (group, result, &error);
   g_assert_null (summary);
   g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
+  g_clear_error (&error);
+
+  /* A cancellable cancelled before the wait begins ends it as well. */
+  g_clear_object (&result);
+  osiiso_task_group_wait_completed_async (group, 0, cancellable, store_result_cb, &result);
+  while (result == NULL)
+    g_main_context_iteration (NULL, TRUE);
+  g_assert_null (osiiso_task_group_wait_completed_finish (group, result, &error));
+  g_assert_error (error, G_IO_ERROR, G_IO_ERROR_CANCELLED);
 }
 
 static gboolean
