@@ -240,6 +240,19 @@ _osiiso_process_call_free (gpointer data)
   g_free (call);
 }
 
+/* Worker calls need a worker command line; a queue without one runs only
+ * command tasks. */
+static gboolean
+check_workers (OsiisoProcessQueue  *self,
+               GError             **error)
+{
+  if (self->worker_argv != NULL && self->worker_argv[0] != NULL)
+    return TRUE;
+  g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                       _("the process queue has no worker-argv: it runs only command tasks"));
+  return FALSE;
+}
+
 GVariant *
 _osiiso_process_call_describe (gpointer data)
 {
@@ -792,11 +805,10 @@ start_attempt (OsiisoProcessQueue *self,
       return;
     }
 
-  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+  if (!check_workers (self, &error))
     {
       /* A call in a group given to a commands-only queue. */
-      fail_attempt (slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
-                                               _("the process queue has no worker-argv: it runs only command tasks")));
+      fail_attempt (slot, error);
       return;
     }
 
@@ -1201,12 +1213,10 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
   g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
   g_return_val_if_fail (function != NULL, NULL);
 
-  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+  if (!check_workers (self, error))
     {
       if (argument != NULL)
         g_variant_ref_sink (argument), g_variant_unref (argument);
-      g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
-                           _("the process queue has no worker-argv: it runs only command tasks"));
       return NULL;
     }
 
@@ -1295,11 +1305,9 @@ osiiso_process_queue_map_call (OsiisoProcessQueue  *self,
   g_return_val_if_fail (inputs != NULL, NULL);
   g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
 
-  if (self->worker_argv == NULL || self->worker_argv[0] == NULL)
+  if (!check_workers (self, error))
     {
       g_variant_unref (g_variant_ref_sink (inputs));
-      g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
-                           _("the process queue has no worker-argv: it runs only command tasks"));
       return NULL;
     }
   group = osiiso_task_group_new (options != NULL ? osiiso_task_options_get_group_id (options) : NULL);
