@@ -10,7 +10,10 @@
 #include "osiiso-group-killer-private.h"
 #include "osiiso-i18n-private.h"
 
+#include <glib-unix.h>
+
 #include <errno.h>
+#include <fcntl.h>
 #include <signal.h>
 #include <string.h>
 #include <sys/prctl.h>
@@ -93,10 +96,15 @@ typedef struct
 typedef struct
 {
   GSubprocess       *process;       /* the current worker, or NULL */
-  GIOStream         *connection;    /* our end of its stdin socket */
-  GOutputStream     *input;         /* the connection's output */
-  GInputStream      *output;        /* its stdout */
-  GCancellable      *io;            /* cancels this worker's pending I/O */
+  int                input;         /* our end of its stdin socket (nonblocking), or -1 */
+  int                output;        /* our end of its stdout pipe (nonblocking), or -1 */
+  GSource           *watch;         /* polls both for this worker (a WorkerSource) */
+  guint8            *buffer;        /* what the worker wrote: [parsed, buffered) is still to parse */
+  gsize              parsed;
+  gsize              buffered;
+  gsize              buffer_size;
+  GBytes            *unsent;        /* the part of a request the socket had no room for */
+  gsize              unsent_offset;
   gint               pgid;
   guint              generation;    /* bumped when the worker is discarded */
   gboolean           ready;         /* the hello arrived */
@@ -137,17 +145,24 @@ enum {
 
 static GParamSpec *properties[N_PROPS];
 
-/* An I/O operation in flight: which worker of which queue. It holds the
- * queue only weakly, so pending reads never keep a dropped queue alive. */
+/* The source that polls one worker's pipes for its slot. */
+typedef struct
+{
+  GSource          source;
+  OsiisoQueueLink *link;         /* the queue, weakly */
+  guint            slot;
+  guint            generation;   /* the worker's: a later one has its own source */
+  gpointer         output_tag;   /* its stdout, until it ends */
+  gpointer         input_tag;    /* its stdin, while a request waits for room */
+} WorkerSource;
+
+/* A wait for a worker's exit: which worker of which queue. It holds the
+ * queue only weakly, so it never keeps a dropped queue alive. */
 typedef struct
 {
   OsiisoQueueLink *link;
   guint            slot;
   guint            generation;
-  guint8           header[4];  /* owned by the operation: it may outlive the slot */
-  guint8          *payload;
-  guint32          size;
-  guint32          got;        /* payload bytes read without waiting */
 } Op;
 
 static Op *
@@ -166,28 +181,37 @@ static void
 op_free (Op *op)
 {
   _osiiso_queue_link_unref (op->link);
-  g_free (op->payload);
   g_free (op);
 }
 
-/* The queue and slot of @op, or NULL if either has gone. */
+/* The queue (a new reference) and the slot of a worker, or NULL if either
+ * has gone since. */
 static OsiisoProcessQueue *
-op_claim (Op    *op,
-          Slot **slot)
+claim_worker (OsiisoQueueLink  *link,
+              guint             index,
+              guint             generation,
+              Slot            **slot)
 {
-  OsiisoQueue *queue = _osiiso_queue_link_dup_queue (op->link);
+  OsiisoQueue *queue = _osiiso_queue_link_dup_queue (link);
   OsiisoProcessQueue *self;
 
   if (queue == NULL)
     return NULL;
   self = OSIISO_PROCESS_QUEUE (queue);
-  if (self->slots == NULL || self->slots[op->slot].generation != op->generation)
+  if (self->slots == NULL || self->slots[index].generation != generation)
     {
       g_object_unref (queue);
       return NULL;
     }
-  *slot = &self->slots[op->slot];
+  *slot = &self->slots[index];
   return self;
+}
+
+static OsiisoProcessQueue *
+op_claim (Op    *op,
+          Slot **slot)
+{
+  return claim_worker (op->link, op->slot, op->generation, slot);
 }
 
 gboolean
@@ -336,7 +360,28 @@ fail_attempt (Slot   *slot,
   osiiso_task_context_return_error (context, error);
 }
 
-/* Lets go of the slot's worker: its pending I/O is cancelled, its process
+/* Stops watching the slot's worker and closes our ends of its stdin and
+ * stdout; whatever it had not read or we had not parsed is dropped. */
+static void
+release_io (Slot *slot)
+{
+  if (slot->watch != NULL)
+    {
+      g_source_destroy (slot->watch);
+      g_clear_pointer (&slot->watch, g_source_unref);
+    }
+  if (slot->input >= 0)
+    close (slot->input);
+  if (slot->output >= 0)
+    close (slot->output);
+  slot->input = slot->output = -1;
+  g_clear_pointer (&slot->unsent, g_bytes_unref);
+  slot->unsent_offset = 0;
+  g_clear_pointer (&slot->buffer, g_free);
+  slot->parsed = slot->buffered = slot->buffer_size = 0;
+}
+
+/* Lets go of the slot's worker: its pending I/O is dropped, its process
  * group killed (SIGTERM then SIGKILL, or SIGKILL at once), and the slot is
  * free for a new worker. */
 static void
@@ -360,12 +405,7 @@ discard_worker (OsiisoProcessQueue *self,
       else if (slot->pgid > 1)
         _osiiso_group_terminate (slot->pgid, self->kill_grace);
     }
-  if (slot->io != NULL)
-    g_cancellable_cancel (slot->io);
-  g_clear_object (&slot->io);
-  g_clear_object (&slot->input);
-  g_clear_object (&slot->connection);
-  g_clear_object (&slot->output);
+  release_io (slot);
   g_clear_object (&slot->process);
   slot->pgid = 0;
 }
@@ -472,7 +512,6 @@ protocol_violation (OsiisoProcessQueue *self,
  * Reading replies
  * --------------------------------------------------------------------- */
 
-static void read_header (OsiisoProcessQueue *self, guint index);
 
 static void
 handle_reply (OsiisoProcessQueue *self,
@@ -539,152 +578,245 @@ handle_reply (OsiisoProcessQueue *self,
   }
 }
 
-static void payload_done (OsiisoProcessQueue *self, Slot *slot, Op *op, gboolean read_ok, gsize n, GError *error);
+/* What a worker wrote is read into its slot's buffer, as much as the pipe
+ * holds, and parsed there frame by frame: no allocation or asynchronous
+ * operation per reply. */
+#define READ_CHUNK      (16 * 1024)
+#define BUFFER_KEPT_MAX (1024 * 1024)   /* a bigger buffer goes once empty */
 
-static void
-payload_read_cb (GObject      *source,
-                 GAsyncResult *result,
-                 gpointer      data)
+/* Parses and handles each whole frame in the slot's buffer. Returns FALSE
+ * once the worker has been discarded: by a violation, or by what handling
+ * a reply led to.
+ *
+ * Handling a reply may run a nested main loop that reads from this worker
+ * again, so a frame is consumed before it is handled and nothing is kept
+ * in locals across handle_reply(). */
+static gboolean
+parse_replies (OsiisoProcessQueue *self,
+               Slot               *slot)
 {
-  Op *op = data;
-  OsiisoProcessQueue *self;
-  Slot *slot;
-  GError *error = NULL;
-  gsize n = 0;
-  gboolean read_ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error);
+  guint generation = slot->generation;
 
-  self = op_claim (op, &slot);
-  if (self == NULL)
+  while (slot->buffered - slot->parsed >= 4)
     {
-      g_clear_error (&error);
-      op_free (op);
-      return;
-    }
-  payload_done (self, slot, op, read_ok, op->got + n, error);
-  g_object_unref (self);
-}
+      g_autoptr(GBytes) payload = NULL;
+      g_autoptr(GVariant) reply = NULL;
+      GError *error = NULL;
+      guint32 size = _osiiso_protocol_parse_header (slot->buffer + slot->parsed, &error);
 
-/* The frame's payload is read (or its reading failed): handles the reply
- * and reads the next header. Frees @op; takes @error. */
-static void
-payload_done (OsiisoProcessQueue *self,
-              Slot               *slot,
-              Op                 *op,
-              gboolean            read_ok,
-              gsize               n,
-              GError             *error)
-{
-  if (read_ok && n == op->size)
-    {
-      g_autoptr(GBytes) payload = g_bytes_new_take (g_steal_pointer (&op->payload), op->size);
-      g_autoptr(GVariant) reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
-
-      if (reply != NULL)
+      if (size == 0)
         {
-          guint generation = slot->generation;
-
-          handle_reply (self, slot, reply);
-          if (slot->generation == generation)
-            read_header (self, op->slot);
+          protocol_violation (self, slot, error);
+          return FALSE;
         }
-      else
-        protocol_violation (self, slot, error);
-    }
-  else if (read_ok)
-    protocol_violation (self, slot, g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
-                                                 _("a truncated frame (%zu of %u bytes)"), n, op->size));
-  else
-    {
-      g_clear_error (&error);
-      output_ended (self, slot);
+      if (slot->buffered - slot->parsed - 4 < size)
+        break;   /* the rest of the frame is still to come */
+
+      payload = g_bytes_new (slot->buffer + slot->parsed + 4, size);
+      slot->parsed += 4 + size;
+      reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
+      if (reply == NULL)
+        {
+          protocol_violation (self, slot, error);
+          return FALSE;
+        }
+      handle_reply (self, slot, reply);
+      if (slot->generation != generation)
+        return FALSE;
     }
 
-  op_free (op);
+  if (slot->parsed == slot->buffered)
+    {
+      slot->parsed = slot->buffered = 0;
+      if (slot->buffer_size > BUFFER_KEPT_MAX)
+        {
+          g_clear_pointer (&slot->buffer, g_free);
+          slot->buffer_size = 0;
+        }
+    }
+  return TRUE;
 }
 
+/* Room in the buffer for the next read: a chunk, or the whole of a frame
+ * whose header is in. */
 static void
-header_read_cb (GObject      *source,
-                GAsyncResult *result,
-                gpointer      data)
+reserve_buffer (Slot *slot)
 {
-  Op *op = data;
-  OsiisoProcessQueue *self;
-  Slot *slot;
-  GError *error = NULL;
-  gsize n = 0;
-  gboolean read_ok = g_input_stream_read_all_finish (G_INPUT_STREAM (source), result, &n, &error);
+  gsize want;
 
-  self = op_claim (op, &slot);
-  if (self == NULL)
+  if (slot->parsed > 0)
     {
-      g_clear_error (&error);
-      op_free (op);
+      memmove (slot->buffer, slot->buffer + slot->parsed, slot->buffered - slot->parsed);
+      slot->buffered -= slot->parsed;
+      slot->parsed = 0;
+    }
+  want = slot->buffered + READ_CHUNK;
+  if (slot->buffered >= 4)
+    {
+      guint32 be;
+
+      memcpy (&be, slot->buffer, 4);
+      if (GUINT32_FROM_BE (be) <= OSIISO_PROTOCOL_MAX_FRAME)
+        want = MAX (want, 4 + (gsize) GUINT32_FROM_BE (be));
+    }
+  if (want <= slot->buffer_size)
+    return;
+  slot->buffer_size = MAX (want, slot->buffer_size * 2);
+  slot->buffer = g_realloc (slot->buffer, slot->buffer_size);
+}
+
+/* The worker's stdout ended (or failed): what is left in the buffer is a
+ * frame cut short; otherwise its death is reported once its exit is
+ * known too. */
+static void
+output_done (OsiisoProcessQueue *self,
+             Slot               *slot)
+{
+  WorkerSource *watch = (WorkerSource *) slot->watch;
+  gsize left = slot->buffered - slot->parsed;
+
+  if (left >= 4)
+    {
+      guint32 be;
+
+      memcpy (&be, slot->buffer + slot->parsed, 4);
+      protocol_violation (self, slot, g_error_new (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                                   _("a truncated frame (%zu of %u bytes)"),
+                                                   left - 4, GUINT32_FROM_BE (be)));
       return;
     }
-
-  if (read_ok && n == 4)
+  if (left > 0)
     {
-      op->size = _osiiso_protocol_parse_header (op->header, &error);
-      if (op->size > 0)
-        {
-          GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
+      protocol_violation (self, slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+                                                           _("a truncated frame header")));
+      return;
+    }
+  /* An ended pipe polls as ready for ever: stop polling it. */
+  g_source_remove_unix_fd (slot->watch, watch->output_tag);
+  watch->output_tag = NULL;
+  output_ended (self, slot);
+}
 
-          op->payload = g_malloc (op->size);
-          /* A worker writes a frame at once: its payload is usually there
-           * already, and reading it now saves an asynchronous read (a
-           * GTask and a wake-up of the context) per reply. */
-          if (G_IS_POLLABLE_INPUT_STREAM (slot->output)
-              && g_pollable_input_stream_can_poll (G_POLLABLE_INPUT_STREAM (slot->output)))
-            while (op->got < op->size)
-              {
-                gssize r = g_pollable_input_stream_read_nonblocking (G_POLLABLE_INPUT_STREAM (slot->output),
-                                                                     op->payload + op->got,
-                                                                     op->size - op->got, NULL, NULL);
-                if (r <= 0)
-                  break;   /* would block, end of output or error: the async read tells */
-                op->got += r;
-              }
-          if (op->got == op->size)
-            {
-              payload_done (self, slot, op, TRUE, op->size, NULL);
-              g_object_unref (self);
-              return;
-            }
-          g_main_context_push_thread_default (context);
-          g_input_stream_read_all_async (slot->output, op->payload + op->got, op->size - op->got,
-                                         G_PRIORITY_DEFAULT, slot->io, payload_read_cb, op);
-          g_main_context_pop_thread_default (context);
-          g_object_unref (self);
+/* Reads what the worker wrote, without waiting, and handles its replies. */
+static void
+read_replies (OsiisoProcessQueue *self,
+              Slot               *slot)
+{
+  for (;;)
+    {
+      gsize room;
+      gssize n;
+
+      reserve_buffer (slot);
+      room = slot->buffer_size - slot->buffered;
+      n = read (slot->output, slot->buffer + slot->buffered, room);
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        return;
+      if (n <= 0)
+        {
+          output_done (self, slot);   /* end of output, or it failed */
           return;
         }
-      protocol_violation (self, slot, error);
+      slot->buffered += n;
+      if (!parse_replies (self, slot))
+        return;
+      /* A read that did not fill the room emptied the pipe: another
+       * would only say so. */
+      if ((gsize) n < room)
+        return;
     }
-  else if (read_ok && n > 0)
-    protocol_violation (self, slot, g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
-                                                         _("a truncated frame header")));
-  else
+}
+
+/* Writes as much of the unsent request as the socket takes now, and polls
+ * for room while some is left. */
+static void
+flush_request (Slot *slot)
+{
+  WorkerSource *watch = (WorkerSource *) slot->watch;
+  gsize size;
+  const guint8 *data = g_bytes_get_data (slot->unsent, &size);
+
+  while (slot->unsent_offset < size)
     {
-      g_clear_error (&error);   /* end of output */
-      output_ended (self, slot);
+      /* A socket, not a pipe: MSG_NOSIGNAL spares the host SIGPIPE when
+       * the worker has died. */
+      gssize n = send (slot->input, data + slot->unsent_offset, size - slot->unsent_offset,
+                       MSG_NOSIGNAL | MSG_DONTWAIT);
+
+      if (n < 0 && errno == EINTR)
+        continue;
+      if (n < 0 && (errno == EAGAIN || errno == EWOULDBLOCK))
+        {
+          if (watch->input_tag == NULL)
+            watch->input_tag = g_source_add_unix_fd (slot->watch, slot->input, G_IO_OUT);
+          return;
+        }
+      if (n < 0)
+        break;   /* the worker is gone: its exit reports it */
+      slot->unsent_offset += n;
     }
 
+  g_clear_pointer (&slot->unsent, g_bytes_unref);
+  slot->unsent_offset = 0;
+  if (watch->input_tag != NULL)
+    {
+      g_source_remove_unix_fd (slot->watch, watch->input_tag);
+      watch->input_tag = NULL;
+    }
+}
+
+static gboolean
+worker_source_dispatch (GSource     *source,
+                        GSourceFunc  callback,
+                        gpointer     user_data)
+{
+  WorkerSource *watch = (WorkerSource *) source;
+  OsiisoProcessQueue *self;
+  Slot *slot;
+
+  self = claim_worker (watch->link, watch->slot, watch->generation, &slot);
+  if (self == NULL)
+    return G_SOURCE_REMOVE;
+  if (watch->input_tag != NULL && g_source_query_unix_fd (source, watch->input_tag) != 0)
+    flush_request (slot);
+  if (watch->output_tag != NULL && g_source_query_unix_fd (source, watch->output_tag) != 0)
+    read_replies (self, slot);
   g_object_unref (self);
-  op_free (op);
+  return G_SOURCE_CONTINUE;
 }
 
 static void
-read_header (OsiisoProcessQueue *self,
-             guint               index)
+worker_source_finalize (GSource *source)
+{
+  _osiiso_queue_link_unref (((WorkerSource *) source)->link);
+}
+
+static GSourceFuncs worker_source_funcs = {
+  .dispatch = worker_source_dispatch,
+  .finalize = worker_source_finalize,
+};
+
+/* One source per worker polls its stdout, and its stdin while a request
+ * waits for room; it lives as long as the worker. */
+static GSource *
+worker_source_new (OsiisoProcessQueue *self,
+                   guint               index)
 {
   Slot *slot = &self->slots[index];
-  GMainContext *context = osiiso_queue_get_main_context (OSIISO_QUEUE (self));
+  WorkerSource *watch = (WorkerSource *) g_source_new (&worker_source_funcs, sizeof (WorkerSource));
 
-  Op *op = op_new (self, index);
-
-  g_main_context_push_thread_default (context);
-  g_input_stream_read_all_async (slot->output, op->header, 4, G_PRIORITY_DEFAULT,
-                                 slot->io, header_read_cb, op);
-  g_main_context_pop_thread_default (context);
+  watch->link = _osiiso_queue_get_link (OSIISO_QUEUE (self));
+  watch->slot = index;
+  watch->generation = slot->generation;
+  watch->output_tag = g_source_add_unix_fd ((GSource *) watch, slot->output, G_IO_IN);
+  g_source_set_name ((GSource *) watch, "[osiiso] worker");
+  /* GLib stops polling a source that may not recurse while it dispatches,
+   * and each stop and restart wakes the context: twice per reply. */
+  g_source_set_can_recurse ((GSource *) watch, TRUE);
+  g_source_attach ((GSource *) watch, osiiso_queue_get_main_context (OSIISO_QUEUE (self)));
+  return (GSource *) watch;
 }
 
 /* ------------------------------------------------------------------------
@@ -708,45 +840,54 @@ spawn_worker (OsiisoProcessQueue  *self,
   Slot *slot = &self->slots[index];
   g_autoptr(GSubprocessLauncher) launcher = NULL;
   const char *identifier;
-
-  int fds[2];
-  g_autoptr(GSocket) socket = NULL;
+  int in[2], out[2];
 
   /* The worker's stdin is a socket, not a pipe: writes to it use
    * MSG_NOSIGNAL, so a worker that died never raises SIGPIPE in (and
    * kills) the host program. */
-  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, fds) < 0)
+  if (socketpair (AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0, in) < 0)
     {
       int saved = errno;
 
       g_set_error (error, G_IO_ERROR, g_io_error_from_errno (saved), "socketpair: %s", g_strerror (saved));
       return FALSE;
     }
-  socket = g_socket_new_from_fd (fds[0], error);
-  if (socket == NULL)
+  if (!g_unix_open_pipe (out, FD_CLOEXEC, error))
     {
-      close (fds[0]);
-      close (fds[1]);
+      close (in[0]);
+      close (in[1]);
+      return FALSE;
+    }
+  /* Our ends never block the owner context; the worker's ends do block. */
+  if (!g_unix_set_fd_nonblocking (out[0], TRUE, error))
+    {
+      close (in[0]);
+      close (in[1]);
+      close (out[0]);
+      close (out[1]);
       return FALSE;
     }
 
-  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_STDOUT_PIPE);
-  g_subprocess_launcher_take_stdin_fd (launcher, fds[1]);
+  launcher = g_subprocess_launcher_new (G_SUBPROCESS_FLAGS_NONE);
+  g_subprocess_launcher_take_stdin_fd (launcher, in[1]);     /* closed here with the launcher */
+  g_subprocess_launcher_take_stdout_fd (launcher, out[1]);
   g_subprocess_launcher_set_child_setup (launcher, child_setup, NULL, NULL);
   slot->process = g_subprocess_launcher_spawnv (launcher, (const char * const *) self->worker_argv, error);
   if (slot->process == NULL)
-    return FALSE;
+    {
+      close (in[0]);
+      close (out[0]);
+      return FALSE;
+    }
 
   identifier = g_subprocess_get_identifier (slot->process);
   slot->pgid = identifier != NULL ? atoi (identifier) : 0;
-  slot->connection = G_IO_STREAM (g_socket_connection_factory_create_connection (socket));
-  slot->input = g_object_ref (g_io_stream_get_output_stream (slot->connection));
-  slot->output = g_object_ref (g_subprocess_get_stdout_pipe (slot->process));
-  slot->io = g_cancellable_new ();
+  slot->input = in[0];
+  slot->output = out[0];
   slot->ready = FALSE;
+  slot->watch = worker_source_new (self, index);
 
   g_subprocess_wait_async (slot->process, NULL, worker_exited_cb, op_new (self, index));
-  read_header (self, index);
   return TRUE;
 }
 
@@ -765,16 +906,6 @@ worker_gone (Slot *slot)
 }
 
 static void
-request_written_cb (GObject      *source,
-                    GAsyncResult *result,
-                    gpointer      data)
-{
-  /* A failed write means the worker is gone: its exit reports it. */
-  g_output_stream_write_all_finish (G_OUTPUT_STREAM (source), result, NULL, NULL);
-  g_bytes_unref (data);
-}
-
-static void
 start_attempt (OsiisoProcessQueue *self,
                guint               index,
                OsiisoTaskContext  *context)
@@ -782,7 +913,6 @@ start_attempt (OsiisoProcessQueue *self,
   Slot *slot = &self->slots[index];
   OsiisoTask *task = context->task;
   g_autoptr(GVariant) request = NULL;
-  GBytes *frame;
   GError *error = NULL;
   Call *call;
 
@@ -851,34 +981,11 @@ start_attempt (OsiisoProcessQueue *self,
 
       request = _osiiso_protocol_request_new (slot->request_id, task->batch->function, argument);
     }
-  frame = _osiiso_protocol_frame (request);
-
-  /* The socket almost always has room for a request: written at once, it
-   * costs no asynchronous write (a GTask and a wake-up of the context).
-   * What does not fit (a big argument, a worker that reads slowly) is
-   * written asynchronously after it. */
-  {
-    gsize size = g_bytes_get_size (frame), written = 0;
-
-    if (G_IS_POLLABLE_OUTPUT_STREAM (slot->input)
-        && g_pollable_output_stream_can_poll (G_POLLABLE_OUTPUT_STREAM (slot->input)))
-      while (written < size)
-        {
-          gssize w = g_pollable_output_stream_write_nonblocking (G_POLLABLE_OUTPUT_STREAM (slot->input),
-                                                                 (const guint8 *) g_bytes_get_data (frame, NULL) + written,
-                                                                 size - written, NULL, NULL);
-          if (w <= 0)
-            break;   /* would block, or failed: the async write tells */
-          written += w;
-        }
-    if (written == size)
-      {
-        g_bytes_unref (frame);
-        return;
-      }
-    g_output_stream_write_all_async (slot->input, (const guint8 *) g_bytes_get_data (frame, NULL) + written,
-                                     size - written, G_PRIORITY_DEFAULT, slot->io, request_written_cb, frame);
-  }
+  /* One request in flight per worker: nothing of another is unsent. The
+   * socket almost always takes it at once. */
+  g_assert (slot->unsent == NULL);
+  slot->unsent = _osiiso_protocol_frame (request);
+  flush_request (slot);
 }
 
 static guint
@@ -934,6 +1041,8 @@ process_dispatch (OsiisoQueue *queue)
     {
       self->n_slots = _osiiso_queue_workers_locked (queue);
       self->slots = g_new0 (Slot, self->n_slots);
+      for (guint i = 0; i < self->n_slots; i++)
+        self->slots[i].input = self->slots[i].output = -1;
     }
   for (guint i = 0; i < self->n_slots; i++)
     if (self->slots[i].doomed)
@@ -1006,7 +1115,6 @@ process_stop (OsiisoQueue *queue)
 
       if (slot->process == NULL)
         continue;
-      g_io_stream_close (slot->connection, NULL, NULL);
       /* Closing its input makes it exit; one that does not is killed. */
       if (self->kill_grace > 0 && slot->pgid > 1)
         _osiiso_group_kill_later (slot->pgid, self->kill_grace);
@@ -1015,10 +1123,7 @@ process_stop (OsiisoQueue *queue)
       slot->ready = FALSE;
       slot->output_ended = FALSE;
       g_clear_error (&slot->exit_error);
-      g_clear_object (&slot->io);
-      g_clear_object (&slot->input);
-      g_clear_object (&slot->connection);
-      g_clear_object (&slot->output);
+      release_io (slot);
       g_clear_object (&slot->process);
       slot->pgid = 0;
     }

@@ -111,10 +111,17 @@ typedef struct
   gulong    cancelled_id;
 } Run;
 
+/* The queue's source on its owner context. Its ready time is its own
+ * (not g_source_set_ready_time(), which writes the context's wake-up
+ * descriptor at every change, even from the thread that is iterating
+ * it): prepare() and check() read it, and only a thread that does not own
+ * the context wakes it up. */
 typedef struct
 {
   GSource  source;
   GWeakRef queue;
+  GMutex   lock;    /* guards ready: arm_locked() runs in any thread */
+  gint64   ready;   /* dispatch at this monotonic time (µs), or -1 */
 } QueueSource;
 
 struct _OsiisoQueueLink
@@ -268,10 +275,30 @@ static void
 arm_locked (OsiisoQueuePrivate *priv,
             gint64              when)
 {
+  QueueSource *source = (QueueSource *) priv->source;
+
   if (priv->armed >= 0 && priv->armed <= when)
     return;
   priv->armed = when;
-  g_source_set_ready_time (priv->source, when);
+  g_mutex_lock (&source->lock);
+  source->ready = when;
+  g_mutex_unlock (&source->lock);
+  /* A thread that owns the context is not polling it: prepare() sees the
+   * new time before the next poll. Any other thread must wake it. */
+  if (!g_main_context_is_owner (priv->context))
+    g_main_context_wakeup (priv->context);
+}
+
+/* Lock held: nothing is due until arm_locked() says so. */
+static void
+disarm_locked (OsiisoQueuePrivate *priv)
+{
+  QueueSource *source = (QueueSource *) priv->source;
+
+  priv->armed = -1;
+  g_mutex_lock (&source->lock);
+  source->ready = -1;
+  g_mutex_unlock (&source->lock);
 }
 
 static void
@@ -957,8 +984,7 @@ queue_dispatch (OsiisoQueue *self,
   GArray *events;
 
   _osiiso_queue_lock (self);
-  priv->armed = -1;
-  g_source_set_ready_time (priv->source, -1);
+  disarm_locked (priv);
   fire_timers_locked (self, g_get_monotonic_time ());
   maybe_kick_locked (self);
   _osiiso_queue_unlock (self);
@@ -987,6 +1013,46 @@ queue_dispatch (OsiisoQueue *self,
   _osiiso_queue_unlock (self);
 }
 
+static gint64
+queue_source_ready (QueueSource *source)
+{
+  gint64 ready;
+
+  g_mutex_lock (&source->lock);
+  ready = source->ready;
+  g_mutex_unlock (&source->lock);
+  return ready;
+}
+
+static gboolean
+queue_source_prepare (GSource *source,
+                      gint    *timeout)
+{
+  gint64 ready = queue_source_ready ((QueueSource *) source);
+  gint64 now;
+
+  *timeout = -1;
+  if (ready < 0)
+    return FALSE;
+  now = g_source_get_time (source);
+  if (ready <= now)
+    {
+      *timeout = 0;
+      return TRUE;
+    }
+  /* Rounded up: waking before the time would only poll again. */
+  *timeout = (gint) MIN ((ready - now + 999) / 1000, G_MAXINT);
+  return FALSE;
+}
+
+static gboolean
+queue_source_check (GSource *source)
+{
+  gint64 ready = queue_source_ready ((QueueSource *) source);
+
+  return ready >= 0 && ready <= g_source_get_time (source);
+}
+
 static gboolean
 queue_source_dispatch (GSource     *source,
                        GSourceFunc  callback,
@@ -1007,9 +1073,12 @@ static void
 queue_source_finalize (GSource *source)
 {
   g_weak_ref_clear (&((QueueSource *) source)->queue);
+  g_mutex_clear (&((QueueSource *) source)->lock);
 }
 
 static GSourceFuncs queue_source_funcs = {
+  .prepare = queue_source_prepare,
+  .check = queue_source_check,
   .dispatch = queue_source_dispatch,
   .finalize = queue_source_finalize,
 };
@@ -1269,10 +1338,11 @@ osiiso_queue_constructed (GObject *object)
   g_weak_ref_init (&priv->link->queue, self);
   source = (QueueSource *) g_source_new (&queue_source_funcs, sizeof (QueueSource));
   g_weak_ref_init (&source->queue, self);
+  g_mutex_init (&source->lock);
+  source->ready = -1;
   priv->source = (GSource *) source;
   g_source_set_name (priv->source, "[osiiso] queue");
   g_source_set_can_recurse (priv->source, TRUE);
-  g_source_set_ready_time (priv->source, -1);
   g_source_attach (priv->source, priv->context);
 }
 
