@@ -114,6 +114,7 @@ typedef struct
   guint64            request_id;
   GError            *exit_error;    /* the worker exited; reported once its output ended */
   gboolean           output_ended;  /* its stdout reached end of file */
+  gboolean           replied;       /* it replied in the dispatch running now */
   gint64             backoff_until; /* monotonic µs */
   gdouble            backoff;       /* seconds */
   GError            *start_error;   /* why the last worker never became ready */
@@ -292,7 +293,7 @@ _osiiso_process_check_argument (const char  *function,
                                 GVariant    *argument,
                                 GError     **error)
 {
-  g_autoptr(GVariant) request = NULL;
+  g_autoptr(GBytes) request = NULL;
 
   /* (utsv): 16 bytes of u and t, the name, the variant's value and type,
    * padding and two offsets: well under 64 bytes besides name, value and
@@ -301,12 +302,12 @@ _osiiso_process_check_argument (const char  *function,
       || g_variant_get_size (argument) + strlen (function) + strlen (g_variant_get_type_string (argument)) + 64
          <= OSIISO_PROTOCOL_MAX_FRAME)
     return TRUE;
-  request = _osiiso_protocol_request_new (0, function, argument);
-  if (g_variant_get_size (request) > OSIISO_PROTOCOL_MAX_FRAME)
+  request = _osiiso_protocol_request_frame (0, function, argument);
+  if (g_bytes_get_size (request) - 4 > OSIISO_PROTOCOL_MAX_FRAME)
     {
       g_set_error (error, G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                    _("the request is too large (%zu bytes, the limit is %u)"),
-                   g_variant_get_size (request), OSIISO_PROTOCOL_MAX_FRAME);
+                   g_bytes_get_size (request) - 4, OSIISO_PROTOCOL_MAX_FRAME);
       return FALSE;
     }
   return TRUE;
@@ -393,6 +394,7 @@ discard_worker (OsiisoProcessQueue *self,
   slot->ready = FALSE;
   slot->doomed = FALSE;
   slot->output_ended = FALSE;
+  slot->replied = FALSE;
   g_clear_error (&slot->exit_error);
 
   if (slot->pgid > 0)
@@ -562,6 +564,7 @@ handle_reply (OsiisoProcessQueue *self,
       return;
     }
 
+  slot->replied = TRUE;
   {
     OsiisoTaskContext *context = g_steal_pointer (&slot->context);
 
@@ -767,6 +770,8 @@ flush_request (Slot *slot)
     }
 }
 
+static void process_dispatch (OsiisoQueue *queue);
+
 static gboolean
 worker_source_dispatch (GSource     *source,
                         GSourceFunc  callback,
@@ -783,6 +788,11 @@ worker_source_dispatch (GSource     *source,
     flush_request (slot);
   if (watch->output_tag != NULL && g_source_query_unix_fd (source, watch->output_tag) != 0)
     read_replies (self, slot);
+  /* A worker that replied is free: its next task starts now, not one
+   * iteration of the context later, while the queue delivers the reply. */
+  process_dispatch (OSIISO_QUEUE (self));
+  if (slot->generation == watch->generation)
+    slot->replied = FALSE;
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
@@ -912,7 +922,6 @@ start_attempt (OsiisoProcessQueue *self,
 {
   Slot *slot = &self->slots[index];
   OsiisoTask *task = context->task;
-  g_autoptr(GVariant) request = NULL;
   GError *error = NULL;
   Call *call;
 
@@ -942,9 +951,10 @@ start_attempt (OsiisoProcessQueue *self,
       return;
     }
 
-  if (slot->process != NULL && worker_gone (slot))
+  if (slot->process != NULL && !slot->replied && worker_gone (slot))
     {
-      /* The idle worker died and its death has not been seen yet: this
+      /* The idle worker died and its death has not been seen yet (one that
+       * replied a moment ago, in this dispatch, is not checked): this
        * request never reached it, so it goes to a new worker instead of
        * being charged with that death. */
       discard_worker (self, slot, TRUE);
@@ -970,21 +980,20 @@ start_attempt (OsiisoProcessQueue *self,
         }
     }
 
+  /* One request in flight per worker: nothing of another is unsent. The
+   * socket almost always takes it at once. */
+  g_assert (slot->unsent == NULL);
   slot->request_id = ++self->last_request;
   call = task->user_data;
   if (call != NULL)
-    request = _osiiso_protocol_request_new (slot->request_id, call->function, call->argument);
+    slot->unsent = _osiiso_protocol_request_frame (slot->request_id, call->function, call->argument);
   else
     {
       /* A call of a map: its function and argument are its batch's. */
       g_autoptr(GVariant) argument = _osiiso_batch_dup_input (task->batch, task->index);
 
-      request = _osiiso_protocol_request_new (slot->request_id, task->batch->function, argument);
+      slot->unsent = _osiiso_protocol_request_frame (slot->request_id, task->batch->function, argument);
     }
-  /* One request in flight per worker: nothing of another is unsent. The
-   * socket almost always takes it at once. */
-  g_assert (slot->unsent == NULL);
-  slot->unsent = _osiiso_protocol_frame (request);
   flush_request (slot);
 }
 
@@ -1122,6 +1131,7 @@ process_stop (OsiisoQueue *queue)
       slot->generation++;
       slot->ready = FALSE;
       slot->output_ended = FALSE;
+      slot->replied = FALSE;
       g_clear_error (&slot->exit_error);
       release_io (slot);
       g_clear_object (&slot->process);

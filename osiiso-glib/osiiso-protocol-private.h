@@ -26,35 +26,44 @@ G_BEGIN_DECLS
 #define OSIISO_PROTOCOL_REQUEST     "(utsv)"
 #define OSIISO_PROTOCOL_REPLY       "(utbv(sis))"
 
-GBytes   *_osiiso_protocol_frame          (GVariant     *message);
-/* Checks a header; returns the payload length, or 0 with @error set. */
+/* What a worker has read of its requests, not yet parsed. */
+typedef struct
+{
+  guint8 *data;
+  gsize   start;
+  gsize   end;
+  gsize   size;
+} OsiisoProtocolReader;
+
 guint32   _osiiso_protocol_parse_header   (const guint8  header[4],
                                            GError      **error);
-/* Parses a payload of @type; returns a new reference, or NULL with @error. */
 GVariant *_osiiso_protocol_parse          (GBytes       *payload,
                                            const char   *type,
                                            GError      **error);
-GVariant *_osiiso_protocol_request_new    (guint64       id,
+GBytes   *_osiiso_protocol_request_frame  (guint64       id,
                                            const char   *function,
                                            GVariant     *argument);
-/* @value: (nullable), @error: (nullable): one of them, depending on @ok */
-GVariant *_osiiso_protocol_reply_new      (guint64       id,
+GBytes   *_osiiso_protocol_reply_frame    (guint64       id,
                                            GVariant     *value,
                                            const GError *error);
-/* Takes a parsed reply apart: returns its value (or a new GError in
- * @error) and its id. */
+gboolean  _osiiso_protocol_request_unpack (GVariant     *request,
+                                           guint64      *id,
+                                           const char  **function,
+                                           GVariant    **argument);
 gboolean  _osiiso_protocol_reply_unpack   (GVariant     *reply,
                                            guint64      *id,
                                            GVariant    **value,
                                            GError      **error);
 
-/* Blocking helpers for the worker side (file descriptors). */
-gboolean  _osiiso_protocol_write_fd       (int           fd,
-                                           GVariant     *message,
+gboolean  _osiiso_protocol_write_frame    (int           fd,
+                                           GBytes       *frame,
                                            GError      **error);
-/* Returns NULL at a clean end of input (error unset) or on error. */
-GVariant *_osiiso_protocol_read_fd        (int           fd,
-                                           const char   *type,
-                                           GError      **error);
+GVariant *_osiiso_protocol_read_fd        (int                    fd,
+                                           OsiisoProtocolReader  *reader,
+                                           const char            *type,
+                                           GError               **error);
+void      _osiiso_protocol_reader_clear   (OsiisoProtocolReader  *reader);
+
+G_DEFINE_AUTO_CLEANUP_CLEAR_FUNC (OsiisoProtocolReader, _osiiso_protocol_reader_clear)
 
 G_END_DECLS

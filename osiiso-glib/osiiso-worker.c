@@ -357,8 +357,7 @@ send_reply (guint64        id,
             const GError  *error,
             GError       **io_error)
 {
-  g_autoptr(GVariant) reply = NULL;
-  g_autoptr(GVariant) normal = NULL;
+  g_autoptr(GBytes) frame = NULL;
   g_autoptr(GError) clean = NULL;
 
   if (error != NULL && (error->domain == 0 || error->message == NULL ||
@@ -373,25 +372,22 @@ send_reply (guint64        id,
       error = clean;
     }
 
-  reply = _osiiso_protocol_reply_new (id, error == NULL ? value : NULL, error);
-  normal = g_variant_get_normal_form (reply);
-  if (g_variant_get_size (normal) > OSIISO_PROTOCOL_MAX_FRAME)
+  frame = _osiiso_protocol_reply_frame (id, error == NULL ? value : NULL, error);
+  if (g_bytes_get_size (frame) - 4 > OSIISO_PROTOCOL_MAX_FRAME)
     {
       g_autoptr(GError) too_large = NULL;
 
       too_large = g_error_new (G_IO_ERROR, G_IO_ERROR_MESSAGE_TOO_LARGE,
                                _("the reply is too large (%zu bytes, the limit is %u)"),
-                               g_variant_get_size (normal), OSIISO_PROTOCOL_MAX_FRAME);
-      g_clear_pointer (&normal, g_variant_unref);
-      g_clear_pointer (&reply, g_variant_unref);
-      reply = _osiiso_protocol_reply_new (id, NULL, too_large);
-      normal = g_variant_get_normal_form (reply);
+                               g_bytes_get_size (frame) - 4, OSIISO_PROTOCOL_MAX_FRAME);
+      g_clear_pointer (&frame, g_bytes_unref);
+      frame = _osiiso_protocol_reply_frame (id, NULL, too_large);
     }
 
   /* Whatever the task printed goes out before the reply does. */
   fflush (NULL);
 
-  if (!_osiiso_protocol_write_fd (protocol_out, normal, io_error))
+  if (!_osiiso_protocol_write_frame (protocol_out, frame, io_error))
     {
       g_prefix_error (io_error, _("Could not send a reply: "));
       return FALSE;
@@ -409,10 +405,9 @@ serve_request (OsiisoWorker  *self,
   g_autoptr(GError) error = NULL;
   Registration *registration;
   const char *name;
-  guint32 version;
   guint64 id;
 
-  g_variant_get (request, "(ut&sv)", &version, &id, &name, &argument);
+  _osiiso_protocol_request_unpack (request, &id, &name, &argument);
 
   registration = g_hash_table_lookup (self->functions, name);
   if (registration == NULL)
@@ -439,6 +434,7 @@ serve (OsiisoWorker  *self,
        GError       **error)
 {
   g_autoptr(GError) init_error = NULL;
+  g_auto(OsiisoProtocolReader) reader = { 0 };
 
   if (!take_protocol_fds (error))
     return 2;
@@ -462,7 +458,7 @@ serve (OsiisoWorker  *self,
       g_autoptr(GVariant) request = NULL;
       g_autoptr(GError) local_error = NULL;
 
-      request = _osiiso_protocol_read_fd (protocol_in, OSIISO_PROTOCOL_REQUEST, &local_error);
+      request = _osiiso_protocol_read_fd (protocol_in, &reader, OSIISO_PROTOCOL_REQUEST, &local_error);
       if (request == NULL)
         {
           if (local_error == NULL)

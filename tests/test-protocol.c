@@ -1,0 +1,256 @@
+/* test-protocol.c: the framed protocol between a process queue and its
+ * workers, below the queue: frames written by hand must be exactly what
+ * GLib would serialise, and frames must be read back whole, however the
+ * bytes arrive.
+ *
+ * SPDX-License-Identifier: LGPL-2.1-or-later
+ */
+
+#include "osiiso-glib/osiiso-protocol-private.h"
+#include "osiiso-glib/osiiso-glib.h"
+
+#include <string.h>
+#include <unistd.h>
+
+/* The frame's length prefix, and its payload equal to GLib's normal form
+ * of @expected. */
+static void
+assert_frame_is (GBytes   *frame,
+                 GVariant *expected)
+{
+  g_autoptr(GVariant) normal = g_variant_get_normal_form (g_variant_ref_sink (expected));
+  gsize size;
+  const guint8 *data = g_bytes_get_data (frame, &size);
+  guint32 be;
+
+  g_variant_unref (expected);
+  g_assert_cmpuint (size, >=, 4);
+  memcpy (&be, data, 4);
+  g_assert_cmpuint (GUINT32_FROM_BE (be), ==, size - 4);
+  g_assert_cmpmem (data + 4, size - 4, g_variant_get_data (normal), g_variant_get_size (normal));
+}
+
+/* Arguments and values of every shape: fixed and variable size, empty,
+ * nested, and big enough for 2- and 4-byte framing offsets. */
+static GPtrArray *
+sample_values (void)
+{
+  GPtrArray *values = g_ptr_array_new_with_free_func ((GDestroyNotify) g_variant_unref);
+  g_autofree char *kilo = g_strnfill (300, 'k');
+  g_autofree char *big = g_strnfill (70000, 'b');
+  g_autofree guint8 *bytes = g_malloc0 (16);
+
+  for (guint i = 0; i < 16; i++)
+    bytes[i] = i * 17;
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("()")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_int32 (-7)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_byte (3)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_double (2.5)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_string ("")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, 16, 1)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("(si)", "path", 640)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("a{sv}", NULL)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_parsed ("{'a': <[1, 2, 3]>, 'b': <('x', @mi nothing)>}")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_parsed ("[@ax [], [1], [2, 3]]")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_string (kilo)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_string (big)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_variant (g_variant_new_uint64 (G_MAXUINT64))));
+  return values;
+}
+
+static void
+test_request_frame (void)
+{
+  g_autoptr(GPtrArray) values = sample_values ();
+  const char *functions[] = { "echo", "", "a-much-longer-function-name.with.dots" };
+  const guint64 ids[] = { 1, 255, 65536, G_MAXUINT64 };
+
+  for (guint v = 0; v < values->len; v++)
+    for (guint f = 0; f < G_N_ELEMENTS (functions); f++)
+      for (guint i = 0; i < G_N_ELEMENTS (ids); i++)
+        {
+          GVariant *argument = g_ptr_array_index (values, v);
+          g_autoptr(GBytes) frame = _osiiso_protocol_request_frame (ids[i], functions[f], argument);
+
+          assert_frame_is (frame, g_variant_new ("(utsv)", OSIISO_PROTOCOL_VERSION, ids[i],
+                                                 functions[f], argument));
+        }
+
+  /* No argument: the unit. */
+  {
+    g_autoptr(GBytes) frame = _osiiso_protocol_request_frame (9, "f", NULL);
+
+    assert_frame_is (frame, g_variant_new ("(utsv)", OSIISO_PROTOCOL_VERSION, (guint64) 9, "f",
+                                           g_variant_new ("()")));
+  }
+}
+
+static void
+test_reply_frame (void)
+{
+  g_autoptr(GPtrArray) values = sample_values ();
+  g_autofree char *long_message = g_strnfill (66000, 'm');
+  GError *errors[] = {
+    g_error_new_literal (G_IO_ERROR, G_IO_ERROR_NOT_FOUND, "not there"),
+    g_error_new_literal (OSIISO_ERROR, OSIISO_ERROR_FAILED, ""),
+    g_error_new (g_quark_from_static_string ("my-app-error-quark"), -3, "%s", long_message),
+  };
+
+  for (guint v = 0; v < values->len; v++)
+    {
+      GVariant *value = g_ptr_array_index (values, v);
+      g_autoptr(GBytes) frame = _osiiso_protocol_reply_frame (42 + v, value, NULL);
+
+      assert_frame_is (frame, g_variant_new ("(utbv(sis))", OSIISO_PROTOCOL_VERSION, (guint64) 42 + v,
+                                             TRUE, value, "", 0, ""));
+    }
+  for (guint e = 0; e < G_N_ELEMENTS (errors); e++)
+    {
+      g_autoptr(GBytes) frame = _osiiso_protocol_reply_frame (7, NULL, errors[e]);
+
+      assert_frame_is (frame, g_variant_new ("(utbv(sis))", OSIISO_PROTOCOL_VERSION, (guint64) 7,
+                                             FALSE, g_variant_new ("()"),
+                                             g_quark_to_string (errors[e]->domain), errors[e]->code,
+                                             errors[e]->message));
+    }
+  for (guint e = 0; e < G_N_ELEMENTS (errors); e++)
+    g_clear_error (&errors[e]);
+}
+
+/* Every container size around the limits of 1- and 2-byte framing
+ * offsets. */
+static void
+test_offset_sizes (void)
+{
+  for (gsize length = 0; length < 65600; length = length == 320 ? 65400 : length + 1)
+    {
+      g_autofree char *text = g_strnfill (length, 'x');
+      g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_string (text));
+      g_autoptr(GBytes) request = _osiiso_protocol_request_frame (3, "f", value);
+      g_autoptr(GBytes) reply = _osiiso_protocol_reply_frame (3, value, NULL);
+      g_autoptr(GError) error = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, text);
+      g_autoptr(GBytes) failure = _osiiso_protocol_reply_frame (3, NULL, error);
+
+      assert_frame_is (request, g_variant_new ("(utsv)", OSIISO_PROTOCOL_VERSION, (guint64) 3, "f", value));
+      assert_frame_is (reply, g_variant_new ("(utbv(sis))", OSIISO_PROTOCOL_VERSION, (guint64) 3,
+                                             TRUE, value, "", 0, ""));
+      assert_frame_is (failure, g_variant_new ("(utbv(sis))", OSIISO_PROTOCOL_VERSION, (guint64) 3,
+                                               FALSE, g_variant_new ("()"),
+                                               g_quark_to_string (G_IO_ERROR), G_IO_ERROR_FAILED, text));
+    }
+}
+
+/* A reply parsed and unpacked gives back what was framed, the error's
+ * domain, code and message included. */
+static void
+test_reply_round_trip (void)
+{
+  g_autoptr(GPtrArray) values = sample_values ();
+  g_autoptr(GError) sent = g_error_new_literal (g_quark_from_static_string ("never-registered-quark"),
+                                                12, "it broke");
+
+  for (guint v = 0; v <= values->len; v++)
+    {
+      GVariant *value = v < values->len ? g_ptr_array_index (values, v) : NULL;
+      g_autoptr(GBytes) frame = _osiiso_protocol_reply_frame (5, value, v < values->len ? NULL : sent);
+      g_autoptr(GBytes) payload = g_bytes_new_from_bytes (frame, 4, g_bytes_get_size (frame) - 4);
+      g_autoptr(GVariant) reply = NULL;
+      g_autoptr(GVariant) got = NULL;
+      g_autoptr(GError) error = NULL;
+      guint64 id = 0;
+
+      reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
+      g_assert_no_error (error);
+      if (v < values->len)
+        {
+          g_assert_true (_osiiso_protocol_reply_unpack (reply, &id, &got, &error));
+          g_assert_no_error (error);
+          g_assert_true (g_variant_equal (got, value));
+        }
+      else
+        {
+          g_assert_false (_osiiso_protocol_reply_unpack (reply, &id, &got, &error));
+          g_assert_error (error, sent->domain, 12);
+          g_assert_cmpstr (error->message, ==, "it broke");
+        }
+      g_assert_cmpuint (id, ==, 5);
+    }
+}
+
+/* Frames read back from a pipe: several in one write, one cut into
+ * single bytes, then the end of input; a truncated frame is an error. */
+static void
+test_reader (void)
+{
+  g_auto(OsiisoProtocolReader) reader = { 0 };
+  g_autoptr(GPtrArray) values = sample_values ();
+  g_autoptr(GByteArray) stream = g_byte_array_new ();
+  g_autoptr(GError) error = NULL;
+  int fds[2];
+  guint n;
+
+  for (guint v = 0; v < values->len; v++)
+    {
+      g_autoptr(GBytes) frame = _osiiso_protocol_request_frame (v + 1, "f", g_ptr_array_index (values, v));
+
+      g_byte_array_append (stream, g_bytes_get_data (frame, NULL), g_bytes_get_size (frame));
+    }
+
+  g_assert_no_errno (pipe (fds));
+  if (fork () == 0)
+    {
+      /* The writer: the first half at once, the rest byte by byte. */
+      gsize half = stream->len / 2;
+
+      close (fds[0]);
+      if (write (fds[1], stream->data, half) != (gssize) half)
+        _exit (1);
+      for (gsize i = half; i < stream->len; i++)
+        if (write (fds[1], stream->data + i, 1) != 1)
+          _exit (1);
+      _exit (0);
+    }
+  close (fds[1]);
+
+  for (n = 0;; n++)
+    {
+      g_autoptr(GVariant) request = _osiiso_protocol_read_fd (fds[0], &reader, OSIISO_PROTOCOL_REQUEST, &error);
+      g_autoptr(GVariant) argument = NULL;
+      const char *function;
+      guint64 id;
+
+      g_assert_no_error (error);
+      if (request == NULL)
+        break;
+      _osiiso_protocol_request_unpack (request, &id, &function, &argument);
+      g_assert_cmpuint (id, ==, n + 1);
+      g_assert_cmpstr (function, ==, "f");
+      g_assert_true (g_variant_equal (argument, g_ptr_array_index (values, n)));
+    }
+  g_assert_cmpuint (n, ==, values->len);
+  close (fds[0]);
+
+  /* A frame cut short by the end of input. */
+  _osiiso_protocol_reader_clear (&reader);
+  g_assert_no_errno (pipe (fds));
+  g_assert_cmpint (write (fds[1], stream->data, 20), ==, 20);
+  close (fds[1]);
+  g_assert_null (_osiiso_protocol_read_fd (fds[0], &reader, OSIISO_PROTOCOL_REQUEST, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
+  close (fds[0]);
+}
+
+int
+main (int   argc,
+      char *argv[])
+{
+  g_test_init (&argc, &argv, NULL);
+
+  g_test_add_func ("/protocol/request-frame", test_request_frame);
+  g_test_add_func ("/protocol/reply-frame", test_reply_frame);
+  g_test_add_func ("/protocol/offset-sizes", test_offset_sizes);
+  g_test_add_func ("/protocol/reply-round-trip", test_reply_round_trip);
+  g_test_add_func ("/protocol/reader", test_reader);
+
+  return g_test_run ();
+}
