@@ -169,6 +169,44 @@ test_values_and_errors (void)
   g_assert_cmpstr (g_variant_get_string (value_of (print), NULL), ==, "done");
 }
 
+/* Requests bigger than the socket takes at once, replies bigger than one
+ * read, of every size up to 8 MiB, one after another on one worker, with
+ * small ones between: each comes back whole and in its own reply. */
+static void
+test_large_messages (void)
+{
+  g_autoptr(OsiisoQueue) queue = c_queue_new (1);
+  const gsize sizes[] = { 1, 16 * 1024 - 40, 16 * 1024, 300 * 1024, 1, 3 * 1024 * 1024 + 7, 8 * 1024 * 1024, 2 };
+  OsiisoTaskHandle *handles[G_N_ELEMENTS (sizes)];
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      guint8 *data = g_malloc (sizes[i]);
+
+      for (gsize j = 0; j < sizes[i]; j++)
+        data[j] = (guint8) (j * 31 + i);
+      handles[i] = call (queue, "echo",
+                         g_variant_new_from_data (G_VARIANT_TYPE_BYTESTRING, data, sizes[i], TRUE, g_free, data),
+                         NULL);
+    }
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, G_N_ELEMENTS (sizes));
+
+  for (guint i = 0; i < G_N_ELEMENTS (sizes); i++)
+    {
+      GVariant *value = value_of (handles[i]);
+      gsize n;
+      const guint8 *data = g_variant_get_fixed_array (value, &n, 1);
+
+      g_assert_cmpuint (n, ==, sizes[i]);
+      for (gsize j = 0; j < n; j++)
+        if (data[j] != (guint8) (j * 31 + i))
+          g_error ("byte %zu of reply %u differs", j, i);
+      g_object_unref (handles[i]);
+    }
+}
+
 /* ---- failures of the worker itself ----------------------------------- */
 
 static void
@@ -528,6 +566,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process-queue/pool-reuses-workers", test_pool_reuses_workers);
   g_test_add_func ("/process-queue/state-persists", test_state_persists);
   g_test_add_func ("/process-queue/values-and-errors", test_values_and_errors);
+  g_test_add_func ("/process-queue/large-messages", test_large_messages);
   g_test_add_func ("/process-queue/crash-recovers", test_crash_recovers);
   g_test_add_func ("/process-queue/timeout-kills-process-group", test_timeout_kills_process_group);
   g_test_add_func ("/process-queue/cancel-running-and-queued", test_cancel_running_and_queued);
