@@ -515,17 +515,17 @@ protocol_violation (OsiisoProcessQueue *self,
  * --------------------------------------------------------------------- */
 
 
+/* A well-formed reply to request @id: @value, or the worker's @error.
+ * Takes both. */
 static void
 handle_reply (OsiisoProcessQueue *self,
               Slot               *slot,
-              GVariant           *reply)
+              guint64             id,
+              GVariant           *value_in,
+              GError             *error)
 {
-  g_autoptr(GVariant) value = NULL;
-  GError *error = NULL;
-  guint64 id = 0;
-  gboolean ok;
-
-  ok = _osiiso_protocol_reply_unpack (reply, &id, &value, &error);
+  g_autoptr(GVariant) value = value_in;
+  gboolean ok = error == NULL;
 
   if (id == 0)
     {
@@ -603,8 +603,9 @@ parse_replies (OsiisoProcessQueue *self,
   while (slot->buffered - slot->parsed >= 4)
     {
       g_autoptr(GBytes) payload = NULL;
-      g_autoptr(GVariant) reply = NULL;
-      GError *error = NULL;
+      GVariant *value = NULL;
+      GError *error = NULL, *failure = NULL;
+      guint64 id = 0;
       guint32 size = _osiiso_protocol_parse_header (slot->buffer + slot->parsed, &error);
 
       if (size == 0)
@@ -617,13 +618,12 @@ parse_replies (OsiisoProcessQueue *self,
 
       payload = g_bytes_new (slot->buffer + slot->parsed + 4, size);
       slot->parsed += 4 + size;
-      reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
-      if (reply == NULL)
+      if (!_osiiso_protocol_parse_reply (payload, &id, &value, &failure, &error))
         {
           protocol_violation (self, slot, error);
           return FALSE;
         }
-      handle_reply (self, slot, reply);
+      handle_reply (self, slot, id, value, failure);
       if (slot->generation != generation)
         return FALSE;
     }

@@ -37,30 +37,28 @@ typedef struct
 
 guint32   _osiiso_protocol_parse_header   (const guint8  header[4],
                                            GError      **error);
-GVariant *_osiiso_protocol_parse          (GBytes       *payload,
-                                           const char   *type,
-                                           GError      **error);
 GBytes   *_osiiso_protocol_request_frame  (guint64       id,
                                            const char   *function,
                                            GVariant     *argument);
 GBytes   *_osiiso_protocol_reply_frame    (guint64       id,
                                            GVariant     *value,
                                            const GError *error);
-gboolean  _osiiso_protocol_request_unpack (GVariant     *request,
+gboolean  _osiiso_protocol_parse_request  (GBytes       *payload,
                                            guint64      *id,
                                            const char  **function,
-                                           GVariant    **argument);
-gboolean  _osiiso_protocol_reply_unpack   (GVariant     *reply,
+                                           GVariant    **argument,
+                                           GError      **error);
+gboolean  _osiiso_protocol_parse_reply    (GBytes       *payload,
                                            guint64      *id,
                                            GVariant    **value,
+                                           GError      **failure,
                                            GError      **error);
 
 gboolean  _osiiso_protocol_write_frame    (int           fd,
                                            GBytes       *frame,
                                            GError      **error);
-GVariant *_osiiso_protocol_read_fd        (int                    fd,
+GBytes   *_osiiso_protocol_read_frame     (int                    fd,
                                            OsiisoProtocolReader  *reader,
-                                           const char            *type,
                                            GError               **error);
 void      _osiiso_protocol_reader_clear   (OsiisoProtocolReader  *reader);
 

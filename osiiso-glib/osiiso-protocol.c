@@ -233,96 +233,243 @@ _osiiso_protocol_parse_header (const guint8   header[4],
   return size;
 }
 
-GVariant *
-_osiiso_protocol_parse (GBytes      *payload,
-                        const char  *type,
-                        GError     **error)
+/* ------------------------------------------------------------------------
+ * Frames read directly
+ *
+ * The same two types, read back by hand: the envelope is checked field by
+ * field, as strictly as g_variant_is_normal_form() would (every offset in
+ * range, padding zero, strings terminated once and valid UTF-8, a
+ * boolean 0 or 1), and only the value inside becomes a #GVariant. Through
+ * g_variant_get_child_value() each field cost a type-info look-up under
+ * GLib's global lock, and the whole message a normal-form walk.
+ * --------------------------------------------------------------------- */
+
+typedef struct
 {
-  g_autoptr(GVariant) message = NULL;
-  guint32 version = 0;
+  const guint8 *data;
+  gsize         size;
+} Span;
 
-  message = g_variant_new_from_bytes (G_VARIANT_TYPE (type), payload, FALSE);
-  /* Untrusted bytes: only a value in normal form is taken as it is. */
-  if (!g_variant_is_normal_form (message))
-    {
-      g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
-                   _("a malformed message of %zu bytes (expected %s)"),
-                   g_bytes_get_size (payload), type);
-      return NULL;
-    }
-  {
-    g_autoptr(GVariant) child = g_variant_get_child_value (message, 0);
+/* The size of framing offsets in a container of @size bytes. */
+static guint
+offset_size_of (gsize size)
+{
+  if (size > G_MAXUINT32)
+    return 8;
+  if (size > G_MAXUINT16)
+    return 4;
+  if (size > G_MAXUINT8)
+    return 2;
+  return size > 0 ? 1 : 0;
+}
 
-    version = g_variant_get_uint32 (child);
-  }
+/* The last framing offset of @container, which has @n_offsets; the body
+ * ends where the offsets start. */
+static gboolean
+last_offset (Span   container,
+             guint  n_offsets,
+             gsize *offset,
+             gsize *body_end)
+{
+  guint offset_size = offset_size_of (container.size);
+  guint64 le = 0;
+
+  if (container.size < (gsize) offset_size * n_offsets)
+    return FALSE;
+  *body_end = container.size - (gsize) offset_size * n_offsets;
+  memcpy (&le, container.data + container.size - offset_size, offset_size);
+  *offset = GUINT64_FROM_LE (le);
+  return *offset <= *body_end;
+}
+
+/* Zero padding from @from up to the next multiple of @alignment, which
+ * must lie within @end. */
+static gboolean
+skip_padding (Span   container,
+              gsize *from,
+              gsize  alignment,
+              gsize  end)
+{
+  gsize to = (*from + alignment - 1) / alignment * alignment;
+
+  if (to > end)
+    return FALSE;
+  for (gsize i = *from; i < to; i++)
+    if (container.data[i] != 0)
+      return FALSE;
+  *from = to;
+  return TRUE;
+}
+
+/* A string member in [start, end): one terminating zero, valid UTF-8. */
+static const char *
+string_at (Span  container,
+           gsize start,
+           gsize end)
+{
+  const char *string = (const char *) container.data + start;
+
+  if (end <= start || container.data[end - 1] != 0)
+    return NULL;
+  /* With a length, g_utf8_validate() also refuses a zero inside. */
+  if (!g_utf8_validate (string, end - start - 1, NULL))
+    return NULL;
+  return string;
+}
+
+/* A "v" member in [start, end) of @payload's data: the value's bytes, a
+ * zero, a definite type string. The value is not checked; untrusted
+ * callers check its normal form. */
+static GVariant *
+variant_at (GBytes *payload,
+            Span    container,
+            gsize   start,
+            gsize   end)
+{
+  g_autofree char *type_string = NULL;
+  g_autoptr(GBytes) bytes = NULL;
+  const guint8 *zero;
+  gsize value_end;
+
+  if (end <= start)
+    return NULL;
+  /* The last zero: type strings have none. */
+  for (value_end = end; value_end > start && container.data[value_end - 1] != 0; value_end--)
+    ;
+  if (value_end == start)
+    return NULL;
+  value_end--;
+  zero = container.data + value_end;
+  type_string = g_strndup ((const char *) zero + 1, end - value_end - 1);
+  if (strlen (type_string) != end - value_end - 1
+      || !g_variant_type_string_is_valid (type_string)
+      || !g_variant_type_is_definite (G_VARIANT_TYPE (type_string)))
+    return NULL;
+  bytes = g_bytes_new_from_bytes (payload, start, value_end - start);
+  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type_string), bytes, FALSE));
+}
+
+static gboolean
+malformed (GError     **error,
+           GBytes      *payload,
+           const char  *type)
+{
+  g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
+               _("a malformed message of %zu bytes (expected %s)"), g_bytes_get_size (payload), type);
+  return FALSE;
+}
+
+/* The fixed head of both messages: (ut...), then the version checked. */
+static gboolean
+parse_head (Span      message,
+            guint64  *id,
+            GError  **error)
+{
+  guint32 version;
+
+  memcpy (&version, message.data, 4);
   if (version != OSIISO_PROTOCOL_VERSION)
     {
       g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL,
                    _("protocol version %u, expected %u"), version, OSIISO_PROTOCOL_VERSION);
-      return NULL;
+      return FALSE;
     }
-  return g_steal_pointer (&message);
-}
-
-/* Children by index, not g_variant_get() with a format string: no
- * format to scan and no type to build, for every message. */
-static GVariant *
-child (GVariant *container,
-       gsize     index)
-{
-  return g_variant_get_child_value (container, index);
-}
-
-gboolean
-_osiiso_protocol_request_unpack (GVariant    *request,
-                                 guint64     *id,
-                                 const char **function,
-                                 GVariant   **argument)
-{
-  g_autoptr(GVariant) v_id = child (request, 1);
-  g_autoptr(GVariant) v_function = child (request, 2);
-  g_autoptr(GVariant) v_argument = child (request, 3);
-
-  *id = g_variant_get_uint64 (v_id);
-  /* The string lives in the request's data, which the caller holds. */
-  *function = g_variant_get_string (v_function, NULL);
-  *argument = g_variant_get_variant (v_argument);
+  memcpy (id, message.data + 8, 8);
   return TRUE;
 }
 
 gboolean
-_osiiso_protocol_reply_unpack (GVariant  *reply,
-                               guint64   *id,
-                               GVariant **value,
-                               GError   **error)
+_osiiso_protocol_parse_request (GBytes       *payload,
+                                guint64      *id,
+                                const char  **function,
+                                GVariant    **argument,
+                                GError      **error)
 {
-  g_autoptr(GVariant) v_id = child (reply, 1);
-  g_autoptr(GVariant) v_ok = child (reply, 2);
-  g_autoptr(GVariant) v_error = NULL;
-  g_autoptr(GVariant) domain = NULL;
-  g_autoptr(GVariant) code = NULL;
-  g_autoptr(GVariant) message = NULL;
-  const char *domain_name;
+  Span message;
+  gsize function_end, body_end, at;
 
-  *id = g_variant_get_uint64 (v_id);
-  if (g_variant_get_boolean (v_ok))
+  message.data = g_bytes_get_data (payload, &message.size);
+
+  /* (utsv): u at 0, padding, t at 8, s from 16 to the one framing
+   * offset, padding, v to the body's end. */
+  if (message.size < 16 + 1 + 3
+      || message.data[4] != 0 || message.data[5] != 0 || message.data[6] != 0 || message.data[7] != 0
+      || !last_offset (message, 1, &function_end, &body_end))
+    return malformed (error, payload, OSIISO_PROTOCOL_REQUEST);
+  if ((*function = string_at (message, 16, function_end)) == NULL)
+    return malformed (error, payload, OSIISO_PROTOCOL_REQUEST);
+  at = function_end;
+  if (!skip_padding (message, &at, 8, body_end)
+      || (*argument = variant_at (payload, message, at, body_end)) == NULL)
+    return malformed (error, payload, OSIISO_PROTOCOL_REQUEST);
+  if (!parse_head (message, id, error))
     {
-      g_autoptr(GVariant) v_value = child (reply, 3);
+      g_clear_pointer (argument, g_variant_unref);
+      return FALSE;
+    }
+  return TRUE;
+}
 
-      *value = g_variant_get_variant (v_value);
+gboolean
+_osiiso_protocol_parse_reply (GBytes    *payload,
+                              guint64   *id,
+                              GVariant **value,
+                              GError   **failure,
+                              GError   **error)
+{
+  g_autoptr(GVariant) inner = NULL;
+  Span message, error_tuple;
+  gsize value_end, body_end, at, domain_end, error_end;
+  const char *domain, *text;
+  gint32 code;
+  guint8 ok;
+
+  message.data = g_bytes_get_data (payload, &message.size);
+
+  /* (utbv(sis)): u at 0, padding, t at 8, b at 16, padding, v from 24 to
+   * the one framing offset, padding, (sis) to the body's end. */
+  if (message.size < 24 + 3 + 8 + 1
+      || message.data[4] != 0 || message.data[5] != 0 || message.data[6] != 0 || message.data[7] != 0
+      || !last_offset (message, 1, &value_end, &body_end)
+      || value_end < 24)
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+  ok = message.data[16];
+  at = 17;
+  if (ok > 1 || !skip_padding (message, &at, 8, value_end)
+      || (inner = variant_at (payload, message, 24, value_end)) == NULL)
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+  /* The worker is not trusted: its value must be in normal form. */
+  if (!g_variant_is_normal_form (inner))
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+
+  /* (sis): s to its one framing offset, padding, i, s to the end. */
+  at = value_end;
+  if (!skip_padding (message, &at, 4, body_end))
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+  error_tuple.data = message.data + at;
+  error_tuple.size = body_end - at;
+  if (!last_offset (error_tuple, 1, &domain_end, &error_end)
+      || (domain = string_at (error_tuple, 0, domain_end)) == NULL)
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+  at = domain_end;
+  if (!skip_padding (error_tuple, &at, 4, error_end) || error_end - at < 4
+      || (text = string_at (error_tuple, at + 4, error_end)) == NULL)
+    return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
+  memcpy (&code, error_tuple.data + at, 4);
+
+  if (!parse_head (message, id, error))
+    return FALSE;
+  if (ok)
+    {
+      *value = g_steal_pointer (&inner);
       return TRUE;
     }
-
-  v_error = child (reply, 4);
-  domain = child (v_error, 0);
-  code = child (v_error, 1);
-  message = child (v_error, 2);
-  domain_name = g_variant_get_string (domain, NULL);
   /* The worker's error keeps its domain, also for domains this process has
    * never registered. */
-  g_set_error_literal (error, *domain_name != '\0' ? g_quark_from_string (domain_name) : OSIISO_ERROR,
-                       g_variant_get_int32 (code), g_variant_get_string (message, NULL));
-  return FALSE;
+  g_set_error_literal (failure, *domain != '\0' ? g_quark_from_string (domain) : OSIISO_ERROR,
+                       code, text);
+  *value = NULL;
+  return TRUE;
 }
 
 static gboolean
@@ -409,13 +556,12 @@ reader_fill (int                   fd,
   return reader->end;
 }
 
-GVariant *
-_osiiso_protocol_read_fd (int                    fd,
-                          OsiisoProtocolReader  *reader,
-                          const char            *type,
-                          GError               **error)
+GBytes *
+_osiiso_protocol_read_frame (int                    fd,
+                             OsiisoProtocolReader  *reader,
+                             GError               **error)
 {
-  g_autoptr(GBytes) payload = NULL;
+  GBytes *payload;
   guint32 size;
   gssize n;
 
@@ -450,5 +596,5 @@ _osiiso_protocol_read_fd (int                    fd,
   reader->start += 4 + size;
   if (reader->start == reader->end)
     reader->start = reader->end = 0;
-  return _osiiso_protocol_parse (payload, type, error);
+  return payload;
 }

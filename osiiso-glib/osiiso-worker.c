@@ -397,17 +397,14 @@ send_reply (guint64        id,
 
 static gboolean
 serve_request (OsiisoWorker  *self,
-               GVariant      *request,
+               guint64        id,
+               const char    *name,
+               GVariant      *argument,
                GError       **io_error)
 {
-  g_autoptr(GVariant) argument = NULL;
   g_autoptr(GVariant) value = NULL;
   g_autoptr(GError) error = NULL;
   Registration *registration;
-  const char *name;
-  guint64 id;
-
-  _osiiso_protocol_request_unpack (request, &id, &name, &argument);
 
   registration = g_hash_table_lookup (self->functions, name);
   if (registration == NULL)
@@ -455,19 +452,25 @@ serve (OsiisoWorker  *self,
 
   for (;;)
     {
-      g_autoptr(GVariant) request = NULL;
+      g_autoptr(GBytes) request = NULL;
+      g_autoptr(GVariant) argument = NULL;
       g_autoptr(GError) local_error = NULL;
+      const char *name;
+      guint64 id;
 
-      request = _osiiso_protocol_read_fd (protocol_in, &reader, OSIISO_PROTOCOL_REQUEST, &local_error);
-      if (request == NULL)
+      request = _osiiso_protocol_read_frame (protocol_in, &reader, &local_error);
+      if (request == NULL && local_error == NULL)
+        return 0;   /* the parent closed the pipe */
+      /* The parent is trusted: the argument's normal form is not checked
+       * (reading a #GVariant is safe whatever its bytes). */
+      if (request == NULL
+          || !_osiiso_protocol_parse_request (request, &id, &name, &argument, &local_error))
         {
-          if (local_error == NULL)
-            return 0;   /* the parent closed the pipe */
           g_propagate_prefixed_error (error, g_steal_pointer (&local_error),
                                       _("Bad request from the parent: "));
           return 2;
         }
-      if (!serve_request (self, request, error))
+      if (!serve_request (self, id, name, argument, error))
         return 2;
     }
 }

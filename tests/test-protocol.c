@@ -154,27 +154,200 @@ test_reply_round_trip (void)
       GVariant *value = v < values->len ? g_ptr_array_index (values, v) : NULL;
       g_autoptr(GBytes) frame = _osiiso_protocol_reply_frame (5, value, v < values->len ? NULL : sent);
       g_autoptr(GBytes) payload = g_bytes_new_from_bytes (frame, 4, g_bytes_get_size (frame) - 4);
-      g_autoptr(GVariant) reply = NULL;
       g_autoptr(GVariant) got = NULL;
       g_autoptr(GError) error = NULL;
+      g_autoptr(GError) failure = NULL;
       guint64 id = 0;
 
-      reply = _osiiso_protocol_parse (payload, OSIISO_PROTOCOL_REPLY, &error);
+      g_assert_true (_osiiso_protocol_parse_reply (payload, &id, &got, &failure, &error));
       g_assert_no_error (error);
       if (v < values->len)
         {
-          g_assert_true (_osiiso_protocol_reply_unpack (reply, &id, &got, &error));
-          g_assert_no_error (error);
+          g_assert_no_error (failure);
           g_assert_true (g_variant_equal (got, value));
         }
       else
         {
-          g_assert_false (_osiiso_protocol_reply_unpack (reply, &id, &got, &error));
-          g_assert_error (error, sent->domain, 12);
-          g_assert_cmpstr (error->message, ==, "it broke");
+          g_assert_null (got);
+          g_assert_error (failure, sent->domain, 12);
+          g_assert_cmpstr (failure->message, ==, "it broke");
         }
       g_assert_cmpuint (id, ==, 5);
     }
+}
+
+/* Whether GLib takes @payload as a message of @type in normal form, and
+ * with which fields. */
+static GVariant *
+glib_parse (GBytes     *payload,
+            const char *type)
+{
+  g_autoptr(GVariant) message = g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type), payload, FALSE));
+  g_autoptr(GVariant) version = NULL;
+
+  if (!g_variant_is_normal_form (message))
+    return NULL;
+  version = g_variant_get_child_value (message, 0);
+  if (g_variant_get_uint32 (version) != OSIISO_PROTOCOL_VERSION)
+    return NULL;
+  return g_steal_pointer (&message);
+}
+
+/* Damaged messages (bytes changed, cut, extended) are taken by the
+ * hand-written readers exactly when GLib takes them as normal-form
+ * messages, and then with the same fields; none crashes them. */
+static void
+test_parse_matches_glib (void)
+{
+  g_autoptr(GPtrArray) values = sample_values ();
+  g_autoptr(GRand) rand = g_rand_new_with_seed (g_test_rand_int ());
+  g_autoptr(GError) sent = g_error_new_literal (G_IO_ERROR, G_IO_ERROR_FAILED, "why");
+  guint accepted = 0, rejected = 0;
+
+  for (guint round = 0; round < 20000; round++)
+    {
+      GVariant *value = g_ptr_array_index (values, round % 9);   /* the small ones */
+      gboolean is_reply = round % 2;
+      g_autoptr(GBytes) frame = is_reply ? _osiiso_protocol_reply_frame (round, round % 4 ? value : NULL,
+                                                                         round % 4 ? NULL : sent)
+                                         : _osiiso_protocol_request_frame (round, "fn", value);
+      g_autoptr(GByteArray) bytes = g_byte_array_new ();
+      g_autoptr(GBytes) payload = NULL;
+      g_autoptr(GVariant) expected = NULL;
+      g_autoptr(GVariant) got = NULL;
+      g_autoptr(GError) failure = NULL;
+      g_autoptr(GError) error = NULL;
+      guint64 id = 0;
+      gboolean ok;
+
+      g_byte_array_append (bytes, (const guint8 *) g_bytes_get_data (frame, NULL) + 4, g_bytes_get_size (frame) - 4);
+      /* Most rounds damage the message, a few leave it whole. */
+      switch (g_rand_int_range (rand, 0, 5))
+        {
+        case 0:
+          break;
+        case 1:
+        case 2:
+          for (guint n = g_rand_int_range (rand, 1, 3); n > 0; n--)
+            bytes->data[g_rand_int_range (rand, 0, bytes->len)] = g_rand_int_range (rand, 0, 4) == 0
+                                                                   ? 0 : g_rand_int_range (rand, 0, 256);
+          break;
+        case 3:
+          g_byte_array_set_size (bytes, g_rand_int_range (rand, 0, bytes->len));
+          break;
+        default:
+          g_byte_array_append (bytes, (const guint8 *) "\0\0\1", g_rand_int_range (rand, 1, 4));
+          break;
+        }
+      payload = g_bytes_new (bytes->data, bytes->len);
+      expected = glib_parse (payload, is_reply ? OSIISO_PROTOCOL_REPLY : OSIISO_PROTOCOL_REQUEST);
+
+      if (is_reply)
+        {
+          ok = _osiiso_protocol_parse_reply (payload, &id, &got, &failure, &error);
+          if (ok && expected != NULL)
+            {
+              g_autoptr(GVariant) v_ok = g_variant_get_child_value (expected, 2);
+              g_autoptr(GVariant) v_value = g_variant_get_child_value (expected, 3);
+              g_autoptr(GVariant) inner = g_variant_get_variant (v_value);
+
+              g_assert_cmpint (got != NULL, ==, g_variant_get_boolean (v_ok));
+              if (got != NULL)
+                g_assert_true (g_variant_equal (got, inner));
+            }
+        }
+      else
+        {
+          const char *function;
+
+          ok = _osiiso_protocol_parse_request (payload, &id, &function, &got, &error);
+          if (ok && expected != NULL)
+            {
+              g_autoptr(GVariant) v_function = g_variant_get_child_value (expected, 2);
+              g_autoptr(GVariant) v_argument = g_variant_get_child_value (expected, 3);
+              g_autoptr(GVariant) inner = g_variant_get_variant (v_argument);
+
+              g_assert_cmpstr (function, ==, g_variant_get_string (v_function, NULL));
+              /* A request's argument is not checked: compared as bytes. */
+              g_assert_true (g_variant_type_equal (g_variant_get_type (got), g_variant_get_type (inner)));
+              g_assert_cmpmem (g_variant_get_data (got), g_variant_get_size (got),
+                               g_variant_get_data (inner), g_variant_get_size (inner));
+            }
+        }
+      if (expected != NULL)
+        {
+          g_autoptr(GVariant) v_id = g_variant_get_child_value (expected, 1);
+
+          g_assert_true (ok);
+          g_assert_cmpuint (id, ==, g_variant_get_uint64 (v_id));
+          accepted++;
+        }
+      else
+        {
+          /* A request's argument is not checked, so a damaged argument
+           * may pass here where GLib refuses the whole message. */
+          if (is_reply)
+            g_assert_false (ok);
+          if (!ok)
+            {
+              g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
+              rejected++;
+            }
+        }
+    }
+  /* Both outcomes were exercised. */
+  g_assert_cmpuint (accepted, >, 1000);
+  g_assert_cmpuint (rejected, >, 1000);
+}
+
+/* One byte of a valid message changed at @at (from the end if negative):
+ * GLib refuses it, and so must the readers. */
+static void
+assert_damage_refused (gboolean  is_reply,
+                       gint      at,
+                       guint8    byte)
+{
+  g_autoptr(GVariant) value = g_variant_ref_sink (g_variant_new_int32 (5));
+  g_autoptr(GBytes) frame = is_reply ? _osiiso_protocol_reply_frame (1, value, NULL)
+                                     : _osiiso_protocol_request_frame (1, "fn", value);
+  gsize size = g_bytes_get_size (frame) - 4;
+  g_autofree guint8 *data = g_memdup2 ((const guint8 *) g_bytes_get_data (frame, NULL) + 4, size);
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GVariant) glib = NULL;
+  g_autoptr(GVariant) got = NULL;
+  g_autoptr(GError) failure = NULL;
+  g_autoptr(GError) error = NULL;
+  const char *function;
+  guint64 id;
+  gboolean ok;
+
+  data[at >= 0 ? (gsize) at : size + at] = byte;
+  payload = g_bytes_new (data, size);
+  glib = glib_parse (payload, is_reply ? OSIISO_PROTOCOL_REPLY : OSIISO_PROTOCOL_REQUEST);
+  g_assert_null (glib);
+  ok = is_reply ? _osiiso_protocol_parse_reply (payload, &id, &got, &failure, &error)
+                : _osiiso_protocol_parse_request (payload, &id, &function, &got, &error);
+  g_assert_false (ok);
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
+}
+
+/* Each rule of the envelope, broken on its own. */
+static void
+test_malformed (void)
+{
+  assert_damage_refused (TRUE, 0, 2);       /* the version */
+  assert_damage_refused (FALSE, 0, 2);
+  assert_damage_refused (TRUE, 5, 1);       /* padding after the version */
+  assert_damage_refused (FALSE, 6, 1);
+  assert_damage_refused (TRUE, 16, 2);      /* a boolean that is neither */
+  assert_damage_refused (TRUE, 17, 1);      /* padding after it */
+  assert_damage_refused (FALSE, 17, 0);     /* "fn" with a zero inside */
+  assert_damage_refused (FALSE, 16, 0xff);  /* not UTF-8 */
+  assert_damage_refused (FALSE, 19, 1);     /* padding after the name */
+  assert_damage_refused (FALSE, -2, '*');   /* an indefinite type */
+  assert_damage_refused (FALSE, -2, '(');   /* not a type */
+  assert_damage_refused (FALSE, -1, 0xf0);  /* a framing offset out of range */
+  assert_damage_refused (TRUE, -1, 0xf0);
 }
 
 /* Frames read back from a pipe: several in one write, one cut into
@@ -214,7 +387,7 @@ test_reader (void)
 
   for (n = 0;; n++)
     {
-      g_autoptr(GVariant) request = _osiiso_protocol_read_fd (fds[0], &reader, OSIISO_PROTOCOL_REQUEST, &error);
+      g_autoptr(GBytes) request = _osiiso_protocol_read_frame (fds[0], &reader, &error);
       g_autoptr(GVariant) argument = NULL;
       const char *function;
       guint64 id;
@@ -222,7 +395,8 @@ test_reader (void)
       g_assert_no_error (error);
       if (request == NULL)
         break;
-      _osiiso_protocol_request_unpack (request, &id, &function, &argument);
+      g_assert_true (_osiiso_protocol_parse_request (request, &id, &function, &argument, &error));
+      g_assert_no_error (error);
       g_assert_cmpuint (id, ==, n + 1);
       g_assert_cmpstr (function, ==, "f");
       g_assert_true (g_variant_equal (argument, g_ptr_array_index (values, n)));
@@ -235,7 +409,7 @@ test_reader (void)
   g_assert_no_errno (pipe (fds));
   g_assert_cmpint (write (fds[1], stream->data, 20), ==, 20);
   close (fds[1]);
-  g_assert_null (_osiiso_protocol_read_fd (fds[0], &reader, OSIISO_PROTOCOL_REQUEST, &error));
+  g_assert_null (_osiiso_protocol_read_frame (fds[0], &reader, &error));
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
   close (fds[0]);
 }
@@ -250,6 +424,8 @@ main (int   argc,
   g_test_add_func ("/protocol/reply-frame", test_reply_frame);
   g_test_add_func ("/protocol/offset-sizes", test_offset_sizes);
   g_test_add_func ("/protocol/reply-round-trip", test_reply_round_trip);
+  g_test_add_func ("/protocol/parse-matches-glib", test_parse_matches_glib);
+  g_test_add_func ("/protocol/malformed", test_malformed);
   g_test_add_func ("/protocol/reader", test_reader);
 
   return g_test_run ();
