@@ -548,6 +548,69 @@ test_map_call_and_groups (void)
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_EXECUTION);
 }
 
+/* The canonical key of a call: (sv), its function and argument. */
+static char *
+call_key (const char *function,
+          GVariant   *argument)
+{
+  g_autoptr(GVariant) call = g_variant_ref_sink (g_variant_new ("(sv)", function, argument));
+
+  return osiiso_checkpoint_canonical_key (call);
+}
+
+/* The default checkpoint keys of worker calls (their function and
+ * argument, however they were added) and of commands (their argv): tasks
+ * whose keys are recorded already are restored, so calls that would fail
+ * succeed without running; the one that runs is recorded. */
+static void
+test_default_checkpoint_keys (void)
+{
+  g_autoptr(OsiisoQueue) queue = c_queue_new (2);
+  g_autoptr(OsiisoCheckpoint) checkpoint = osiiso_checkpoint_new (":memory:", NULL);
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new (NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree char *fail_1 = call_key ("fail", g_variant_new_int32 (1));
+  g_autofree char *fail_unit = call_key ("fail", g_variant_new ("()"));
+  g_autofree char *echo_2 = call_key ("echo", g_variant_new_int32 (2));
+  g_autofree char *exit_7 = NULL;
+  const char *exit_7_argv[] = { "sh", "-c", "exit 7", NULL };
+
+  exit_7 = osiiso_checkpoint_canonical_key (g_variant_new_strv (exit_7_argv, -1));
+  g_assert_true (osiiso_checkpoint_record (checkpoint, "keys", fail_1, g_variant_new_int32 (0), NULL, &error));
+  g_assert_true (osiiso_checkpoint_record (checkpoint, "keys", fail_unit, g_variant_new_int32 (0), NULL, &error));
+  g_assert_true (osiiso_checkpoint_record (checkpoint, "keys", exit_7, g_variant_new_int32 (0), NULL, &error));
+  g_assert_no_error (error);
+
+  osiiso_task_group_set_checkpoint (group, checkpoint, "keys", NULL, NULL, NULL);
+  osiiso_task_group_add_call (group, "fail", g_variant_new_int32 (1), NULL);
+  osiiso_task_group_add_map_call (group, "fail", g_variant_new_parsed ("[1]"), NULL);
+  osiiso_task_group_add_call (group, "fail", NULL, NULL);
+  osiiso_task_group_add_command (group, exit_7_argv, NULL, NULL, NULL, NULL);
+  osiiso_task_group_add_call (group, "echo", g_variant_new_int32 (2), NULL);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_task_group_get_n_restored (group), ==, 4);
+  g_assert_false (osiiso_checkpoint_is_done (checkpoint, "keys", echo_2, NULL));
+
+  summary = run_ok (queue);
+  for (guint i = 0; i < 4; i++)
+    {
+      OsiisoTaskResult *result = osiiso_task_group_get_result (group, i);
+
+      g_assert_cmpint (osiiso_task_result_get_status (result), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+      g_assert_cmpstr (osiiso_task_result_get_message (result), ==, "restored from checkpoint");
+    }
+  {
+    OsiisoTaskResult *result = osiiso_task_group_get_result (group, 4);
+
+    g_assert_cmpint (osiiso_task_result_get_status (result), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+    g_assert_cmpint (g_variant_get_int32 (g_value_get_variant (osiiso_task_result_get_value (result))), ==, 2);
+  }
+  g_assert_true (osiiso_checkpoint_is_done (checkpoint, "keys", echo_2, &error));
+  g_assert_no_error (error);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -578,6 +641,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process-queue/python-worker", test_python_worker);
   g_test_add_func ("/process-queue/gjs-worker", test_gjs_worker);
   g_test_add_func ("/process-queue/map-call-and-groups", test_map_call_and_groups);
+  g_test_add_func ("/process-queue/default-checkpoint-keys", test_default_checkpoint_keys);
 
   return g_test_run ();
 }
