@@ -86,13 +86,6 @@
  * A queue whose tasks run in worker processes. All its fields are private.
  */
 
-/* The data of a task: which function, with what. */
-typedef struct
-{
-  const char *function;   /* interned */
-  GVariant *argument;
-} Call;
-
 typedef struct
 {
   GSubprocess       *process;       /* the current worker, or NULL */
@@ -256,15 +249,6 @@ command_done (OsiisoCommand *command,
       }
 }
 
-void
-_osiiso_process_call_free (gpointer data)
-{
-  Call *call = data;
-
-  g_variant_unref (call->argument);
-  g_free (call);
-}
-
 /* Worker calls need a worker command line; a queue without one runs only
  * command tasks. */
 static gboolean
@@ -278,12 +262,34 @@ check_workers (OsiisoProcessQueue  *self,
   return FALSE;
 }
 
-GVariant *
-_osiiso_process_call_describe (gpointer data)
+/* A call task has no record of its own (at a million queued calls, a
+ * 16-byte record would cost 32 bytes of heap each): its data is its
+ * argument, and its function is in its task record when it was submitted
+ * alone, in its batch when it came in a group. A call of a map has no
+ * data: its argument is its batch's input. */
+const char *
+_osiiso_process_call_get (OsiisoTask  *task,
+                          GVariant   **argument)
 {
-  Call *call = data;
+  if (task->batch == NULL)
+    {
+      *argument = g_variant_ref (task->user_data);
+      return g_quark_to_string (task->function);
+    }
+  if (task->user_data != NULL)
+    *argument = g_variant_ref (task->user_data);
+  else
+    *argument = _osiiso_batch_dup_input (task->batch, task->index);
+  return task->batch->function;
+}
 
-  return g_variant_ref_sink (g_variant_new ("(sv)", call->function, call->argument));
+GVariant *
+_osiiso_process_call_describe (OsiisoTask *task)
+{
+  g_autoptr(GVariant) argument = NULL;
+  const char *function = _osiiso_process_call_get (task, &argument);
+
+  return g_variant_ref_sink (g_variant_new ("(sv)", function, argument));
 }
 
 /* A request the worker would refuse is refused at submission, before it
@@ -313,21 +319,16 @@ _osiiso_process_check_argument (const char  *function,
   return TRUE;
 }
 
-gpointer
-_osiiso_process_call_new (const char  *function,
-                          GVariant    *argument,
-                          GError     **error)
+GVariant *
+_osiiso_process_call_take_argument (const char  *function,
+                                    GVariant    *argument,
+                                    GError     **error)
 {
   g_autoptr(GVariant) owned = g_variant_ref_sink (argument != NULL ? argument : g_variant_new ("()"));
-  Call *call;
 
   if (!_osiiso_process_check_argument (function, owned, error))
     return NULL;
-  call = g_new0 (Call, 1);
-  /* Function names are few: interned, they cost no memory per task. */
-  call->function = g_intern_string (function);
-  call->argument = g_steal_pointer (&owned);
-  return call;
+  return g_steal_pointer (&owned);
 }
 
 /* ------------------------------------------------------------------------
@@ -923,7 +924,6 @@ start_attempt (OsiisoProcessQueue *self,
   Slot *slot = &self->slots[index];
   OsiisoTask *task = context->task;
   GError *error = NULL;
-  Call *call;
 
   if (task->func == _osiiso_process_command_marker)
     {
@@ -984,16 +984,12 @@ start_attempt (OsiisoProcessQueue *self,
    * socket almost always takes it at once. */
   g_assert (slot->unsent == NULL);
   slot->request_id = ++self->last_request;
-  call = task->user_data;
-  if (call != NULL)
-    slot->unsent = _osiiso_protocol_request_frame (slot->request_id, call->function, call->argument);
-  else
-    {
-      /* A call of a map: its function and argument are its batch's. */
-      g_autoptr(GVariant) argument = _osiiso_batch_dup_input (task->batch, task->index);
+  {
+    g_autoptr(GVariant) argument = NULL;
+    const char *function = _osiiso_process_call_get (task, &argument);
 
-      slot->unsent = _osiiso_protocol_request_frame (slot->request_id, task->batch->function, argument);
-    }
+    slot->unsent = _osiiso_protocol_request_frame (slot->request_id, function, argument);
+  }
   flush_request (slot);
 }
 
@@ -1323,10 +1319,12 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
                                   OsiisoTaskOptions   *options,
                                   GError             **error)
 {
-  Call *call;
+  GVariant *owned;
 
   g_return_val_if_fail (OSIISO_IS_PROCESS_QUEUE (self), NULL);
   g_return_val_if_fail (function != NULL, NULL);
+  g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
+  g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
   if (!check_workers (self, error))
     {
@@ -1335,11 +1333,12 @@ osiiso_process_queue_submit_call (OsiisoProcessQueue  *self,
       return NULL;
     }
 
-  call = _osiiso_process_call_new (function, argument, error);
-  if (call == NULL)
+  owned = _osiiso_process_call_take_argument (function, argument, error);
+  if (owned == NULL)
     return NULL;
-  return osiiso_queue_submit (OSIISO_QUEUE (self), _osiiso_process_call_marker, call,
-                              _osiiso_process_call_free, options, error);
+  /* Function names are few: as quarks they cost nothing per task. */
+  return _osiiso_queue_submit_call (OSIISO_QUEUE (self), _osiiso_process_call_marker,
+                                    g_quark_from_string (function), owned, options, error);
 }
 
 /**

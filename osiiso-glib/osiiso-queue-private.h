@@ -64,6 +64,14 @@ void               _osiiso_queue_attempt_done_locked (OsiisoQueue         *self,
                                                       OsiisoTaskContext   *context,
                                                       gboolean             ok,
                                                       GError              *error);
+/* osiiso_queue_submit() of a worker call: @argument (owned) is the task's
+ * data, @function goes in its record (OsiisoTask.function). */
+OsiisoTaskHandle  *_osiiso_queue_submit_call         (OsiisoQueue         *self,
+                                                      OsiisoTaskFunc       marker,
+                                                      GQuark               function,
+                                                      GVariant            *argument,
+                                                      OsiisoTaskOptions   *options,
+                                                      GError             **error);
 
 G_END_DECLS
 

@@ -1746,6 +1746,7 @@ submit_internal (OsiisoQueue        *self,
                  gpointer            user_data,
                  GDestroyNotify      destroy,
                  OsiisoTaskOptions  *options,
+                 GQuark              function,
                  gboolean            wait,
                  gdouble             timeout,
                  GCancellable       *cancellable,
@@ -1763,6 +1764,7 @@ submit_internal (OsiisoQueue        *self,
     goto refuse;
 
   task = _osiiso_task_new (self, func, user_data, destroy, options);
+  task->function = function;   /* set before the task can start */
   handle = _osiiso_task_handle_new (task, self);
   task->handle = g_object_ref (handle);
 
@@ -1884,7 +1886,7 @@ osiiso_queue_submit (OsiisoQueue        *self,
   g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return submit_internal (self, func, user_data, destroy, options, FALSE, -1, NULL, error);
+  return submit_internal (self, func, user_data, destroy, options, 0, FALSE, -1, NULL, error);
 }
 
 /**
@@ -1925,7 +1927,22 @@ osiiso_queue_submit_wait (OsiisoQueue        *self,
   g_return_val_if_fail (cancellable == NULL || G_IS_CANCELLABLE (cancellable), NULL);
   g_return_val_if_fail (error == NULL || *error == NULL, NULL);
 
-  return submit_internal (self, func, user_data, destroy, options, TRUE, timeout, cancellable, error);
+  return submit_internal (self, func, user_data, destroy, options, 0, TRUE, timeout, cancellable, error);
+}
+
+/* osiiso_queue_submit() of a worker call (osiiso-process-queue.c): the
+ * task's data is @argument (owned) and its function is kept in the task
+ * record, so a call costs no record of its own. */
+OsiisoTaskHandle *
+_osiiso_queue_submit_call (OsiisoQueue        *self,
+                           OsiisoTaskFunc      marker,
+                           GQuark              function,
+                           GVariant           *argument,
+                           OsiisoTaskOptions  *options,
+                           GError            **error)
+{
+  return submit_internal (self, marker, argument, (GDestroyNotify) g_variant_unref, options,
+                          function, FALSE, -1, NULL, error);
 }
 
 /**

@@ -74,12 +74,16 @@ gboolean           _osiiso_process_call_marker       (OsiisoTaskContext *context
 gboolean           _osiiso_process_command_marker    (OsiisoTaskContext *context,
                                                       gpointer           data,
                                                       GError           **error);
-gpointer           _osiiso_process_call_new          (const char        *function,
-                                                      GVariant          *argument,
-                                                      GError           **error);
-void               _osiiso_process_call_free         (gpointer           call);
-/* (sv): the function and argument of a call, for its checkpoint key. */
-GVariant          *_osiiso_process_call_describe     (gpointer           call);
+/* Sinks @argument (NULL: `()`) and checks that its request fits in a
+ * frame: returns it (owned, the data of a call task), or NULL with @error. */
+GVariant          *_osiiso_process_call_take_argument (const char       *function,
+                                                       GVariant         *argument,
+                                                       GError          **error);
+/* The function (unowned) and argument (owned) of the call task @task. */
+const char        *_osiiso_process_call_get          (OsiisoTask        *task,
+                                                      GVariant         **argument);
+/* (sv): the function and argument of a call task, for its checkpoint key. */
+GVariant          *_osiiso_process_call_describe     (OsiisoTask        *task);
 gboolean           _osiiso_process_check_argument    (const char        *function,
                                                       GVariant          *argument,
                                                       GError           **error);

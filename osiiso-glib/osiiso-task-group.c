@@ -428,7 +428,7 @@ osiiso_task_group_add_call (OsiisoTaskGroup   *self,
   g_autoptr(GVariant) owned = NULL;
   GError *error = NULL;
   OsiisoBatch *batch;
-  gpointer call;
+  GVariant *call_argument;
 
   g_return_val_if_fail (OSIISO_IS_TASK_GROUP (self), 0);
   g_return_val_if_fail (function != NULL, self->tasks->len);
@@ -439,17 +439,21 @@ osiiso_task_group_add_call (OsiisoTaskGroup   *self,
 
   self->has_process = TRUE;
   batch = batch_new (self);
-  call = _osiiso_process_call_new (function, argument, &error);
-  if (call == NULL)
+  call_argument = _osiiso_process_call_take_argument (function, argument, &error);
+  if (call_argument == NULL)
     {
       set_invalid (self, error);
       return finish_batch (self, batch);
     }
+  /* The argument is the task's data, not its batch's input: a key
+   * function is given no input for a call. */
+  batch->function = g_strdup (function);
   options = stamp_options (self, options);
   if (options != NULL)
-    add_task (self, _osiiso_process_call_marker, call, _osiiso_process_call_free, options, batch);
+    add_task (self, _osiiso_process_call_marker, call_argument, (GDestroyNotify) g_variant_unref,
+              options, batch);
   else
-    _osiiso_process_call_free (call);
+    g_variant_unref (call_argument);
   return finish_batch (self, batch);
 }
 
@@ -642,17 +646,10 @@ default_key (OsiisoTask *task)
 
       input = g_variant_ref_sink (g_variant_new_strv ((const char * const *) spec->argv, -1));
     }
-  else if (task->func == _osiiso_process_call_marker && task->user_data != NULL)
-    input = _osiiso_process_call_describe (task->user_data);
+  else if (task->func == _osiiso_process_call_marker)
+    input = _osiiso_process_call_describe (task);
   else if (task->batch != NULL)
-    {
-      g_autoptr(GVariant) element = _osiiso_batch_dup_input (task->batch, task->index);
-
-      if (element != NULL && task->batch->function != NULL)
-        input = g_variant_ref_sink (g_variant_new ("(sv)", task->batch->function, element));
-      else
-        input = g_steal_pointer (&element);
-    }
+    input = _osiiso_batch_dup_input (task->batch, task->index);
   return input != NULL ? osiiso_checkpoint_canonical_key (input) : NULL;
 }
 

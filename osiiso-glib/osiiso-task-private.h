@@ -34,7 +34,13 @@ struct _OsiisoTask
   guint              in_timer : 1;   /* heap_pos refers to the timer heap (lock) */
   guint              in_ready : 1;   /* in the ready queue (lock) */
   guint              in_fifo : 1;    /* in the ready queue's FIFO, linked by run_prev/next (lock) */
-  guint              index;          /* position in its batch's group */
+  /* No room for a separate field: the record fills a 176-byte malloc
+   * chunk exactly, and a worker call submitted alone has no batch. */
+  union
+  {
+    guint            index;          /* a batch's task: position in its batch's group */
+    GQuark           function;       /* a worker call without a batch: its function */
+  };
   guint64            id;             /* unique in the process */
   guint64            seq;            /* submission order in its queue: FIFO tie-break */
   gint64             due;            /* monotonic µs: eligible time, or attempt deadline */
