@@ -9,19 +9,26 @@
 
 G_BEGIN_DECLS
 
+/* What a command task runs: immutable, and shared by the tasks that run
+ * the same command line. */
 typedef struct
 {
+  gint     ref_count;  /* under the lock of the live specs (osiiso-command.c) */
+  guint    hash;
   char   **argv;
-  GBytes  *input;    /* nullable: stdin is /dev/null */
-  char    *cwd;      /* nullable */
-  char   **envp;     /* nullable: the parent's environment */
+  GBytes  *input;      /* nullable: stdin is /dev/null */
+  char    *cwd;        /* nullable */
+  char   **envp;       /* nullable: the parent's environment */
 } OsiisoCommandSpec;
 
-OsiisoCommandSpec *_osiiso_command_spec_new  (const char * const *argv,
-                                              GBytes             *input,
-                                              const char         *cwd,
-                                              const char * const *envp);
-void               _osiiso_command_spec_free (OsiisoCommandSpec  *spec);
+/* A reference to the spec of this command line: the live spec of an
+ * equal one (the same argv, cwd and environment, the same @input
+ * object), or a new spec. Safe from any thread. */
+OsiisoCommandSpec *_osiiso_command_spec_new   (const char * const *argv,
+                                               GBytes             *input,
+                                               const char         *cwd,
+                                               const char * const *envp);
+void               _osiiso_command_spec_unref (OsiisoCommandSpec  *spec);
 
 typedef struct _OsiisoCommand OsiisoCommand;
 

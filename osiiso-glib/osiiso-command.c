@@ -220,28 +220,167 @@ osiiso_command_result_get_duration (OsiisoCommandResult *self)
  * Running a command
  * --------------------------------------------------------------------- */
 
+/* Specs are immutable, so tasks that run the same command line share one:
+ * a million queued runs of one command cost no spec each. Every spec that
+ * has a reference is in live_specs; its last unref takes it out. Inputs
+ * are compared by identity: hashing their bytes could cost more than the
+ * copy it saves. */
+static GMutex live_specs_lock;
+static GHashTable *live_specs;   /* (live_specs_lock) OsiisoCommandSpec, unowned */
+
+static guint
+strv_hash (guint               hash,
+           const char * const *strv)
+{
+  for (; *strv != NULL; strv++)
+    hash = hash * 33 + g_str_hash (*strv);
+  return hash;
+}
+
+static guint
+spec_hash (gconstpointer data)
+{
+  return ((const OsiisoCommandSpec *) data)->hash;
+}
+
+/* NULL (this process's) and empty are different environments. */
+static gboolean
+strv_equal0 (char **a,
+             char **b)
+{
+  if (a == NULL || b == NULL)
+    return a == b;
+  return g_strv_equal ((const char * const *) a, (const char * const *) b);
+}
+
+static gboolean
+spec_equal (gconstpointer data_a,
+            gconstpointer data_b)
+{
+  const OsiisoCommandSpec *a = data_a;
+  const OsiisoCommandSpec *b = data_b;
+
+  return a->hash == b->hash && a->input == b->input && g_strcmp0 (a->cwd, b->cwd) == 0
+         && strv_equal0 (a->argv, b->argv) && strv_equal0 (a->envp, b->envp);
+}
+
+static gsize
+strv_text_size (const char * const *strv,
+                gsize              *n)
+{
+  gsize size = 0;
+
+  for (*n = 0; strv[*n] != NULL; (*n)++)
+    size += strlen (strv[*n]) + 1;
+  return size;
+}
+
+/* Copies @strv: its pointers to *@slots, its strings to *@text; advances
+ * both past what they took. */
+static char **
+copy_strv (const char * const   *strv,
+           char               ***slots,
+           char                **text)
+{
+  char **copy = *slots;
+  gsize i;
+
+  for (i = 0; strv[i] != NULL; i++)
+    {
+      gsize size = strlen (strv[i]) + 1;
+
+      copy[i] = memcpy (*text, strv[i], size);
+      *text += size;
+    }
+  copy[i] = NULL;
+  *slots += i + 1;
+  return copy;
+}
+
+/* One allocation for the spec, its arrays and its strings: a spec of
+ * three arguments costs one malloc chunk instead of six. */
+static OsiisoCommandSpec *
+spec_alloc (const OsiisoCommandSpec *probe)
+{
+  const char * const *argv = (const char * const *) probe->argv;
+  const char * const *envp = (const char * const *) probe->envp;
+  gsize argc, envc = 0;
+  gsize text = strv_text_size (argv, &argc);
+  gsize slots = argc + 1;
+  OsiisoCommandSpec *spec;
+  char **slot;
+  char *next;
+
+  if (envp != NULL)
+    {
+      text += strv_text_size (envp, &envc);
+      slots += envc + 1;
+    }
+  if (probe->cwd != NULL)
+    text += strlen (probe->cwd) + 1;
+
+  spec = g_malloc (sizeof (OsiisoCommandSpec) + slots * sizeof (char *) + text);
+  slot = (char **) (spec + 1);
+  next = (char *) (slot + slots);
+  spec->ref_count = 1;
+  spec->hash = probe->hash;
+  spec->argv = copy_strv (argv, &slot, &next);
+  spec->envp = envp != NULL ? copy_strv (envp, &slot, &next) : NULL;
+  spec->cwd = probe->cwd != NULL ? memcpy (next, probe->cwd, strlen (probe->cwd) + 1) : NULL;
+  spec->input = probe->input != NULL ? g_bytes_ref (probe->input) : NULL;
+  return spec;
+}
+
 OsiisoCommandSpec *
 _osiiso_command_spec_new (const char * const *argv,
                           GBytes             *input,
                           const char         *cwd,
                           const char * const *envp)
 {
-  OsiisoCommandSpec *spec = g_new0 (OsiisoCommandSpec, 1);
+  OsiisoCommandSpec probe = {
+    .argv = (char **) argv,
+    .input = input,
+    .cwd = (char *) cwd,
+    .envp = (char **) envp,
+  };
+  OsiisoCommandSpec *spec;
 
-  spec->argv = g_strdupv ((char **) argv);
-  spec->input = input != NULL ? g_bytes_ref (input) : NULL;
-  spec->cwd = g_strdup (cwd);
-  spec->envp = g_strdupv ((char **) envp);
+  probe.hash = strv_hash (5381, argv);
+  probe.hash = probe.hash * 33 + (cwd != NULL ? g_str_hash (cwd) : 0);
+  probe.hash = probe.hash * 33 + (envp != NULL ? strv_hash (1, envp) : 0);
+  probe.hash = probe.hash * 33 + g_direct_hash (input);
+
+  g_mutex_lock (&live_specs_lock);
+  if (live_specs == NULL)
+    live_specs = g_hash_table_new (spec_hash, spec_equal);
+  spec = g_hash_table_lookup (live_specs, &probe);
+  if (spec != NULL)
+    spec->ref_count++;
+  else
+    {
+      spec = spec_alloc (&probe);
+      g_hash_table_add (live_specs, spec);
+    }
+  g_mutex_unlock (&live_specs_lock);
   return spec;
 }
 
 void
-_osiiso_command_spec_free (OsiisoCommandSpec *spec)
+_osiiso_command_spec_unref (OsiisoCommandSpec *spec)
 {
-  g_strfreev (spec->argv);
+  g_mutex_lock (&live_specs_lock);
+  if (--spec->ref_count > 0)
+    {
+      g_mutex_unlock (&live_specs_lock);
+      return;
+    }
+  g_hash_table_remove (live_specs, spec);
+  if (g_hash_table_size (live_specs) == 0)
+    g_clear_pointer (&live_specs, g_hash_table_unref);   /* nothing is left behind at exit */
+  g_mutex_unlock (&live_specs_lock);
+
+  /* The input's free function may be anyone's code: not under the lock. */
   g_clear_pointer (&spec->input, g_bytes_unref);
-  g_free (spec->cwd);
-  g_strfreev (spec->envp);
   g_free (spec);
 }
 

@@ -1385,7 +1385,7 @@ osiiso_process_queue_submit_command (OsiisoProcessQueue  *self,
 
   spec = _osiiso_command_spec_new (argv, input, cwd, envp);
   return osiiso_queue_submit (OSIISO_QUEUE (self), _osiiso_process_command_marker, spec,
-                              (GDestroyNotify) _osiiso_command_spec_free, options, error);
+                              (GDestroyNotify) _osiiso_command_spec_unref, options, error);
 }
 
 /**

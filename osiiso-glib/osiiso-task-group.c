@@ -558,7 +558,7 @@ osiiso_task_group_add_command (OsiisoTaskGroup    *self,
     {
       spec = _osiiso_command_spec_new (argv, input, cwd, envp);
       add_task (self, _osiiso_process_command_marker, spec,
-                (GDestroyNotify) _osiiso_command_spec_free, options, batch);
+                (GDestroyNotify) _osiiso_command_spec_unref, options, batch);
     }
   return finish_batch (self, batch);
 }

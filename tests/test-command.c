@@ -149,6 +149,78 @@ test_large_output_stdin_cwd_env (void)
   }
 }
 
+/* Tasks that run the same command line share it; command lines that
+ * differ only in their input object, cwd or environment (NULL is this
+ * process's, an empty one is empty) stay apart. Tasks that share a
+ * command line are retried, and release it, each on its own. */
+static void
+test_shared_command_lines (void)
+{
+  g_autoptr(OsiisoQueue) queue = command_queue_new (2);
+  g_autoptr(OsiisoTaskOptions) retry = options_new ("retries", 1, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GBytes) one = g_bytes_new_static ("one", 3);
+  g_autoptr(GBytes) one_again = g_bytes_new_static ("one", 3);
+  g_autoptr(GBytes) two = g_bytes_new_static ("two", 3);
+  g_autofree char *here = g_get_current_dir ();
+  /* Builtins only: the empty environment has no PATH. */
+  const char *argv[] = { "sh", "-c", "read -r line; printf '%s %s %s' \"$line\" \"$(pwd -P)\" "
+                         "\"${OSIISO_TEST_SHARED-unset}\"", NULL };
+  const char *set_env[] = { "OSIISO_TEST_SHARED=set", NULL };
+  const char *empty_env[] = { NULL };
+  const char *fail_argv[] = { "sh", "-c", "exit 1", NULL };
+  const struct
+  {
+    GBytes             *input;
+    const char         *cwd;
+    const char * const *envp;
+    const char         *line;
+    const char         *dir;
+    const char         *value;
+  } runs[] = {
+    { one, NULL, NULL, "one", here, "parent" },
+    { one, NULL, NULL, "one", here, "parent" },
+    { one_again, NULL, NULL, "one", here, "parent" },
+    { two, NULL, NULL, "two", here, "parent" },
+    { NULL, NULL, NULL, "", here, "parent" },
+    { one, "/", NULL, "one", "/", "parent" },
+    { one, NULL, set_env, "one", here, "set" },
+    { one, NULL, empty_env, "one", here, "unset" },
+  };
+  OsiisoTaskHandle *handles[G_N_ELEMENTS (runs)];
+  OsiisoTaskHandle *failing[2];
+  GError *error = NULL;
+
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      handles[i] = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), argv, runs[i].input,
+                                                        runs[i].cwd, runs[i].envp, NULL, &error);
+      g_assert_no_error (error);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
+    {
+      failing[i] = osiiso_process_queue_submit_command (OSIISO_PROCESS_QUEUE (queue), fail_argv, NULL,
+                                                        NULL, NULL, retry, &error);
+      g_assert_no_error (error);
+    }
+  summary = run_ok (queue);
+
+  for (guint i = 0; i < G_N_ELEMENTS (runs); i++)
+    {
+      g_autofree char *expected = g_strdup_printf ("%s %s %s", runs[i].line, runs[i].dir, runs[i].value);
+
+      g_assert_cmpint (osiiso_task_handle_get_status (handles[i]), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+      g_assert_true (bytes_equal_str (osiiso_command_result_get_stdout (command_result (handles[i])), expected));
+      g_object_unref (handles[i]);
+    }
+  for (guint i = 0; i < G_N_ELEMENTS (failing); i++)
+    {
+      g_assert_cmpint (osiiso_task_handle_get_status (failing[i]), ==, OSIISO_TASK_STATUS_FAILED);
+      g_assert_cmpuint (osiiso_task_handle_get_attempts (failing[i]), ==, 2);
+      g_object_unref (failing[i]);
+    }
+}
+
 static void
 test_timeout_kills_tree (void)
 {
@@ -434,9 +506,13 @@ int
 main (int argc, char **argv)
 {
   g_test_init (&argc, &argv, NULL);
+  /* What /command/shared-command-lines expects of this process's
+   * environment; set before any thread exists. */
+  g_setenv ("OSIISO_TEST_SHARED", "parent", TRUE);
 
   g_test_add_func ("/command/exit-codes-and-signals", test_exit_codes_and_signals);
   g_test_add_func ("/command/output-stdin-cwd-env", test_large_output_stdin_cwd_env);
+  g_test_add_func ("/command/shared-command-lines", test_shared_command_lines);
   g_test_add_func ("/command/timeout-kills-tree", test_timeout_kills_tree);
   g_test_add_func ("/command/cancel-running-and-queued", test_cancel_running_and_queued);
   g_test_add_func ("/command/retries", test_retries_of_flaky_command);
