@@ -37,11 +37,20 @@ struct _OsiisoTaskHandle
   GObject     parent_instance;
 
   OsiisoTask *task;
-  char       *name;        /* derived name, made on first use; atomic */
   OsiisoQueueLink *queue;  /* a weak link to the queue */
-  GList      *waiters;     /* GTasks of wait_async(); (waiters_lock) */
-  gboolean    delivered;   /* completion delivered on the owner context; (waiters_lock) */
+  GList      *waiters;     /* GTasks of wait_async(), or DELIVERED; (waiters_lock) */
 };
+
+/* A handle is made per submitted task and kept until its completion is
+ * delivered, so it is kept at 48 bytes, not 64 (GSlice rounds to 16):
+ * what is rarely wanted costs nothing until it is used. The
+ * derived name ("task-ID") is object data made on first use, and the
+ * completion having been delivered is a mark in place of the waiters,
+ * which are all returned then (later waits return at once). */
+static GList delivered_mark;
+#define DELIVERED (&delivered_mark)
+
+G_DEFINE_QUARK (osiiso-task-handle-derived-name, derived_name)
 
 G_DEFINE_FINAL_TYPE (OsiisoTaskHandle, osiiso_task_handle, G_TYPE_OBJECT)
 
@@ -67,9 +76,8 @@ osiiso_task_handle_finalize (GObject *object)
 {
   OsiisoTaskHandle *self = (OsiisoTaskHandle *) object;
 
-  g_assert (self->waiters == NULL);
+  g_assert (self->waiters == NULL || self->waiters == DELIVERED);
   g_clear_pointer (&self->queue, _osiiso_queue_link_unref);
-  g_free (self->name);
   g_clear_pointer (&self->task, _osiiso_task_unref);
 
   G_OBJECT_CLASS (osiiso_task_handle_parent_class)->finalize (object);
@@ -223,8 +231,8 @@ _osiiso_task_handle_completed (OsiisoTaskHandle *self,
     return;
 
   g_mutex_lock (&waiters_lock);
-  self->delivered = TRUE;
-  waiters = g_steal_pointer (&self->waiters);
+  waiters = self->waiters != DELIVERED ? self->waiters : NULL;
+  self->waiters = DELIVERED;
   g_mutex_unlock (&waiters_lock);
 
   g_object_notify_by_pspec ((GObject *) self, properties[PROP_RESULT]);
@@ -294,17 +302,18 @@ osiiso_task_handle_get_name (OsiisoTaskHandle *self)
   if (name != NULL)
     return name;
 
-  name = g_atomic_pointer_get (&self->name);
+  name = g_object_get_qdata ((GObject *) self, derived_name_quark ());
   if (name == NULL)
     {
       char *fresh = _osiiso_task_dup_name (self->task);
 
-      if (g_atomic_pointer_compare_and_exchange (&self->name, NULL, fresh))
+      /* Another thread may have made it meanwhile: the first one stays. */
+      if (g_object_replace_qdata ((GObject *) self, derived_name_quark (), NULL, fresh, g_free, NULL))
         name = fresh;
       else
         {
           g_free (fresh);
-          name = g_atomic_pointer_get (&self->name);
+          name = g_object_get_qdata ((GObject *) self, derived_name_quark ());
         }
     }
   return name;
@@ -500,7 +509,7 @@ wait_cancelled_cb (GCancellable *cancellable,
   GList *link;
 
   g_mutex_lock (&waiters_lock);
-  link = g_list_find (self->waiters, task);
+  link = self->waiters != DELIVERED ? g_list_find (self->waiters, task) : NULL;
   if (link != NULL)
     self->waiters = g_list_delete_link (self->waiters, link);
   g_mutex_unlock (&waiters_lock);
@@ -530,7 +539,7 @@ osiiso_task_handle_wait_async (OsiisoTaskHandle    *self,
   g_task_set_name (task, "[osiiso] osiiso_task_handle_wait_async");
 
   g_mutex_lock (&waiters_lock);
-  done = self->delivered || osiiso_task_handle_is_done (self);
+  done = self->waiters == DELIVERED || osiiso_task_handle_is_done (self);
   if (!done)
     self->waiters = g_list_prepend (self->waiters, g_object_ref (task));
   g_mutex_unlock (&waiters_lock);

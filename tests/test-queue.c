@@ -1243,6 +1243,28 @@ test_handle_wait_async (void)
   g_assert_cmpstr (g_value_get_string (osiiso_task_result_get_value (result)), ==, "v");
   g_assert_true (osiiso_queue_join (queue, NULL, &error));
   g_assert_cmpint (osiiso_task_handle_get_status (other), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+
+  /* Once the completion is delivered, a wait gives the same result. */
+  {
+    g_autoptr(GAsyncResult) late = NULL;
+    g_autoptr(OsiisoTaskResult) again = NULL;
+
+    osiiso_task_handle_wait_async (handle, NULL, wait_done_cb, &late);
+    while (late == NULL)
+      g_main_context_iteration (NULL, TRUE);
+    again = osiiso_task_handle_wait_finish (handle, late, &error);
+    g_assert_no_error (error);
+    g_assert_true (again == result);
+  }
+
+  /* Without a name option, the handle's name is made once and kept. */
+  {
+    g_autofree char *expected = g_strdup_printf ("task-%" G_GUINT64_FORMAT, osiiso_task_handle_get_id (other));
+    const char *name = osiiso_task_handle_get_name (other);
+
+    g_assert_cmpstr (name, ==, expected);
+    g_assert_true (osiiso_task_handle_get_name (other) == name);
+  }
 }
 
 typedef struct
