@@ -787,11 +787,16 @@ worker_source_dispatch (GSource     *source,
     return G_SOURCE_REMOVE;
   if (watch->input_tag != NULL && g_source_query_unix_fd (source, watch->input_tag) != 0)
     flush_request (slot);
+  /* A worker that replied is free: its next task starts now, and the
+   * reply is delivered after that, not one iteration of the context
+   * later. */
   if (watch->output_tag != NULL && g_source_query_unix_fd (source, watch->output_tag) != 0)
-    read_replies (self, slot);
-  /* A worker that replied is free: its next task starts now, not one
-   * iteration of the context later, while the queue delivers the reply. */
-  process_dispatch (OSIISO_QUEUE (self));
+    {
+      read_replies (self, slot);
+      _osiiso_queue_dispatch (OSIISO_QUEUE (self));
+    }
+  else
+    process_dispatch (OSIISO_QUEUE (self));
   if (slot->generation == watch->generation)
     slot->replied = FALSE;
   g_object_unref (self);

@@ -59,6 +59,10 @@ guint              _osiiso_queue_workers_locked      (OsiisoQueue         *self)
 void               _osiiso_queue_kick_locked         (OsiisoQueue         *self);
 /* Asks the owner context to look at the queue again (lock held). */
 void               _osiiso_queue_wake_locked         (OsiisoQueue         *self);
+/* On the owner context, lock not held: does now what the queue's source
+ * would do at the context's next iteration (start attempts, deliver
+ * completions), for a backend whose own source has just completed some. */
+void               _osiiso_queue_dispatch            (OsiisoQueue         *self);
 OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);
 void               _osiiso_queue_attempt_done_locked (OsiisoQueue         *self,
                                                       OsiisoTaskContext   *context,

@@ -1013,6 +1013,12 @@ queue_dispatch (OsiisoQueue *self,
   _osiiso_queue_unlock (self);
 }
 
+void
+_osiiso_queue_dispatch (OsiisoQueue *self)
+{
+  queue_dispatch (self, TRUE);
+}
+
 static gint64
 queue_source_ready (QueueSource *source)
 {
