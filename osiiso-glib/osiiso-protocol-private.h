@@ -43,6 +43,8 @@ GBytes   *_osiiso_protocol_request_frame  (guint64       id,
 GBytes   *_osiiso_protocol_reply_frame    (guint64       id,
                                            GVariant     *value,
                                            const GError *error);
+/* For the worker, which trusts its parent: the argument is taken to be in
+ * normal form as the parent wrote it. The parent checks each reply's value. */
 gboolean  _osiiso_protocol_parse_request  (GBytes       *payload,
                                            guint64      *id,
                                            const char  **function,

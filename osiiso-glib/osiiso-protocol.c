@@ -103,13 +103,21 @@ writer_end_container (Writer      *w,
     }
 }
 
-/* A "v": the value's normal form, a zero byte, its type string. */
+/* A "v": the value's normal form, a zero byte, its type string. NULL is
+ * the unit, "()", whose normal form is one zero byte. */
 static void
 writer_put_variant (Writer   *w,
                     GVariant *value)
 {
-  g_autoptr(GVariant) normal = g_variant_get_normal_form (value);
+  g_autoptr(GVariant) normal = NULL;
   guint8 zero = 0;
+
+  if (value == NULL)
+    {
+      writer_put (w, "\0\0()", 4);
+      return;
+    }
+  normal = g_variant_get_normal_form (value);
 
   writer_put (w, g_variant_get_data (normal), g_variant_get_size (normal));
   writer_put (w, &zero, 1);
@@ -160,15 +168,11 @@ _osiiso_protocol_request_frame (guint64     id,
                                 const char *function,
                                 GVariant   *argument)
 {
-  g_autoptr(GVariant) unit = NULL;
   Writer w;
   gsize offsets[1];
 
-  if (argument == NULL)
-    argument = unit = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
-
   /* (utsv): s is the only variable-size member before the last. */
-  writer_init_frame (&w, 64 + strlen (function) + g_variant_get_size (argument));
+  writer_init_frame (&w, 64 + strlen (function) + (argument != NULL ? g_variant_get_size (argument) : 0));
   writer_put_u32 (&w, 4, OSIISO_PROTOCOL_VERSION);
   writer_put_u64 (&w, 4, id);
   writer_put_string (&w, function);
@@ -184,19 +188,18 @@ _osiiso_protocol_reply_frame (guint64       id,
                               GVariant     *value,
                               const GError *error)
 {
-  g_autoptr(GVariant) unit = g_variant_ref_sink (g_variant_new_tuple (NULL, 0));
   const char *domain = error != NULL ? g_quark_to_string (error->domain) : "";
   const char *message = error != NULL ? error->message : "";
   guint8 ok = error == NULL;
   Writer w;
   gsize offsets[1], inner, inner_offsets[1];
 
-  if (error != NULL || value == NULL)
-    value = unit;
+  if (error != NULL)
+    value = NULL;   /* the unit */
 
   /* (utbv(sis)): v is the only variable-size member before the last;
    * in (sis), the first s. */
-  writer_init_frame (&w, 64 + g_variant_get_size (value) + strlen (domain) + strlen (message));
+  writer_init_frame (&w, 64 + (value != NULL ? g_variant_get_size (value) : 0) + strlen (domain) + strlen (message));
   writer_put_u32 (&w, 4, OSIISO_PROTOCOL_VERSION);
   writer_put_u64 (&w, 4, id);
   writer_put (&w, &ok, 1);
@@ -318,13 +321,14 @@ string_at (Span  container,
 }
 
 /* A "v" member in [start, end) of @payload's data: the value's bytes, a
- * zero, a definite type string. The value is not checked; untrusted
- * callers check its normal form. */
+ * zero, a definite type string. The value is not checked: a @trusted one
+ * is taken to be in normal form, others are checked by the caller. */
 static GVariant *
-variant_at (GBytes *payload,
-            Span    container,
-            gsize   start,
-            gsize   end)
+variant_at (GBytes   *payload,
+            Span      container,
+            gsize     start,
+            gsize     end,
+            gboolean  trusted)
 {
   g_autofree char *type_string = NULL;
   g_autoptr(GBytes) bytes = NULL;
@@ -346,7 +350,7 @@ variant_at (GBytes *payload,
       || !g_variant_type_is_definite (G_VARIANT_TYPE (type_string)))
     return NULL;
   bytes = g_bytes_new_from_bytes (payload, start, value_end - start);
-  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type_string), bytes, FALSE));
+  return g_variant_ref_sink (g_variant_new_from_bytes (G_VARIANT_TYPE (type_string), bytes, trusted));
 }
 
 static gboolean
@@ -400,7 +404,7 @@ _osiiso_protocol_parse_request (GBytes       *payload,
     return malformed (error, payload, OSIISO_PROTOCOL_REQUEST);
   at = function_end;
   if (!skip_padding (message, &at, 8, body_end)
-      || (*argument = variant_at (payload, message, at, body_end)) == NULL)
+      || (*argument = variant_at (payload, message, at, body_end, TRUE)) == NULL)
     return malformed (error, payload, OSIISO_PROTOCOL_REQUEST);
   if (!parse_head (message, id, error))
     {
@@ -436,7 +440,7 @@ _osiiso_protocol_parse_reply (GBytes    *payload,
   ok = message.data[16];
   at = 17;
   if (ok > 1 || !skip_padding (message, &at, 8, value_end)
-      || (inner = variant_at (payload, message, 24, value_end)) == NULL)
+      || (inner = variant_at (payload, message, 24, value_end, FALSE)) == NULL)
     return malformed (error, payload, OSIISO_PROTOCOL_REPLY);
   /* The worker is not trusted: its value must be in normal form. */
   if (!g_variant_is_normal_form (inner))
