@@ -48,6 +48,8 @@ sample_values (void)
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_double (2.5)));
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_string ("")));
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, bytes, 16, 1)));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_parsed ("@at [1, 2, 18446744073709551615]")));
+  g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_parsed ("@ab [true, false]")));
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("(si)", "path", 640)));
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new ("a{sv}", NULL)));
   g_ptr_array_add (values, g_variant_ref_sink (g_variant_new_parsed ("{'a': <[1, 2, 3]>, 'b': <('x', @mi nothing)>}")));
@@ -206,7 +208,7 @@ test_parse_matches_glib (void)
 
   for (guint round = 0; round < 20000; round++)
     {
-      GVariant *value = g_ptr_array_index (values, round % 9);   /* the small ones */
+      GVariant *value = g_ptr_array_index (values, round % 11);   /* the small ones */
       gboolean is_reply = round % 2;
       g_autoptr(GBytes) frame = is_reply ? _osiiso_protocol_reply_frame (round, round % 4 ? value : NULL,
                                                                          round % 4 ? NULL : sent)
@@ -331,6 +333,43 @@ assert_damage_refused (gboolean  is_reply,
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
 }
 
+/* A worker's array of numbers whose size is not a multiple of their size
+ * is refused, as GLib refuses it: 20 bytes said to be an "at". */
+static void
+test_numbers_of_the_wrong_size (void)
+{
+  guint8 data[20];
+  g_autoptr(GVariant) value = NULL;
+  g_autoptr(GBytes) frame = NULL;
+  g_autoptr(GBytes) payload = NULL;
+  g_autoptr(GVariant) got = NULL;
+  g_autoptr(GError) failure = NULL;
+  g_autoptr(GError) error = NULL;
+  g_autofree guint8 *bytes = NULL;
+  gsize size;
+  guint64 id;
+
+  memset (data, 0x11, sizeof data);
+  value = g_variant_ref_sink (g_variant_new_fixed_array (G_VARIANT_TYPE_BYTE, data, sizeof data, 1));
+  frame = _osiiso_protocol_reply_frame (1, value, NULL);
+  size = g_bytes_get_size (frame) - 4;
+  bytes = g_memdup2 ((const guint8 *) g_bytes_get_data (frame, NULL) + 4, size);
+  for (gsize i = size - 3;; i--)
+    {
+      if (memcmp (bytes + i, "\0ay", 3) == 0)
+        {
+          bytes[i + 2] = 't';
+          break;
+        }
+      g_assert_cmpuint (i, >, 0);
+    }
+  payload = g_bytes_new (bytes, size);
+
+  g_assert_null (glib_parse (payload, OSIISO_PROTOCOL_REPLY));
+  g_assert_false (_osiiso_protocol_parse_reply (payload, &id, &got, &failure, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_PROTOCOL);
+}
+
 /* Each rule of the envelope, broken on its own. */
 static void
 test_malformed (void)
@@ -426,6 +465,7 @@ main (int   argc,
   g_test_add_func ("/protocol/reply-round-trip", test_reply_round_trip);
   g_test_add_func ("/protocol/parse-matches-glib", test_parse_matches_glib);
   g_test_add_func ("/protocol/malformed", test_malformed);
+  g_test_add_func ("/protocol/numbers-of-the-wrong-size", test_numbers_of_the_wrong_size);
   g_test_add_func ("/protocol/reader", test_reader);
 
   return g_test_run ();
