@@ -1,4 +1,4 @@
-/* osiiso-heap.c: an indexed binary min-heap of tasks
+/* osiiso-heap.c: a binary min-heap of tasks, optionally indexed
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
@@ -6,11 +6,13 @@
 #include "osiiso-task-private.h"
 
 void
-_osiiso_heap_init (OsiisoHeap *heap)
+_osiiso_heap_init (OsiisoHeap *heap,
+                   gboolean    indexed)
 {
   heap->items = NULL;
   heap->len = 0;
   heap->alloc = 0;
+  heap->indexed = indexed;
 }
 
 void
@@ -33,7 +35,8 @@ place (OsiisoHeap            *heap,
        const OsiisoHeapEntry *entry)
 {
   heap->items[i] = *entry;
-  entry->task->heap_pos = (gint) i;
+  if (heap->indexed)
+    entry->task->heap_pos = (gint) i;
 }
 
 static void
@@ -82,7 +85,7 @@ _osiiso_heap_push (OsiisoHeap *heap,
                    gint64      primary,
                    guint64     seq)
 {
-  g_assert (task->heap_pos < 0);
+  g_assert (!heap->indexed || task->heap_pos < 0);
 
   if (heap->len == heap->alloc)
     {
@@ -93,25 +96,33 @@ _osiiso_heap_push (OsiisoHeap *heap,
   sift_up (heap, heap->len++);
 }
 
+static void
+remove_at (OsiisoHeap *heap,
+           guint       i)
+{
+  if (heap->indexed)
+    heap->items[i].task->heap_pos = -1;
+  heap->len--;
+  if (i == heap->len)
+    return;
+
+  heap->items[i] = heap->items[heap->len];
+  if (i > 0 && less (&heap->items[i], &heap->items[(i - 1) / 2]))
+    sift_up (heap, i);
+  else
+    sift_down (heap, i);
+}
+
 void
 _osiiso_heap_remove (OsiisoHeap *heap,
                      OsiisoTask *task)
 {
   guint i = (guint) task->heap_pos;
 
+  g_assert (heap->indexed);
   g_assert (task->heap_pos >= 0 && i < heap->len && heap->items[i].task == task);
 
-  task->heap_pos = -1;
-  heap->len--;
-  if (i == heap->len)
-    return;
-
-  heap->items[i] = heap->items[heap->len];
-  heap->items[i].task->heap_pos = (gint) i;
-  if (i > 0 && less (&heap->items[i], &heap->items[(i - 1) / 2]))
-    sift_up (heap, i);
-  else
-    sift_down (heap, i);
+  remove_at (heap, i);
 }
 
 OsiisoTask *
@@ -123,6 +134,17 @@ _osiiso_heap_pop (OsiisoHeap *heap)
     return NULL;
 
   top = heap->items[0].task;
-  _osiiso_heap_remove (heap, top);
+  remove_at (heap, 0);
   return top;
+}
+
+void
+_osiiso_heap_heapify (OsiisoHeap *heap)
+{
+  for (guint i = heap->len / 2; i-- > 0;)
+    sift_down (heap, i);
+  /* Leaves are not sifted: their slots must be written too. */
+  if (heap->indexed)
+    for (guint i = heap->len / 2; i < heap->len; i++)
+      heap->items[i].task->heap_pos = (gint) i;
 }

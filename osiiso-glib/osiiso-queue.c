@@ -231,7 +231,6 @@ static inline void
 push_ready_locked (OsiisoQueuePrivate *priv,
                    OsiisoTask         *task)
 {
-  task->in_ready = TRUE;
   _osiiso_ready_queue_push (&priv->ready, task);
 }
 
@@ -454,10 +453,7 @@ heap_unlink_locked (OsiisoQueuePrivate *priv,
                     OsiisoTask         *task)
 {
   if (task->in_ready)
-    {
-      _osiiso_ready_queue_remove (&priv->ready, task);
-      task->in_ready = FALSE;
-    }
+    _osiiso_ready_queue_remove (&priv->ready, task);
   else if (task->in_timer)
     {
       _osiiso_heap_remove (&priv->timers, task);
@@ -1693,7 +1689,7 @@ osiiso_queue_init (OsiisoQueue *self)
   priv->shutdown_grace = 5.0;
   priv->armed = -1;
   _osiiso_ready_queue_init (&priv->ready);
-  _osiiso_heap_init (&priv->timers);
+  _osiiso_heap_init (&priv->timers, TRUE);
   priv->events = g_array_new (FALSE, FALSE, sizeof (Event));
   priv->to_cancel = g_ptr_array_new_with_free_func (g_object_unref);
   priv->history = g_ptr_array_new_with_free_func ((GDestroyNotify) osiiso_task_result_unref);

@@ -14,18 +14,26 @@ G_BEGIN_DECLS
  * besides a heap there is a FIFO for one priority: a task that sorts after
  * every task of the FIFO's priority is appended there in O(1), and the
  * next task is the smaller of the FIFO's head and the heap's top. The FIFO
- * links through OsiisoTask.run_prev/run_next, free while a task waits. */
+ * links through OsiisoTask.run_prev/run_next, free while a task waits.
+ *
+ * The heap is not indexed (see osiiso-heap-private.h): a task removed from
+ * anywhere but its top (a cancel) leaves a dead entry behind, recognized
+ * by its task's in_ready being FALSE, which holds a reference on the task
+ * until it is dropped at the top, or all at once when dead entries
+ * outnumber live ones. */
 typedef struct
 {
   OsiisoHeap  heap;
   OsiisoTask *fifo_head;
   OsiisoTask *fifo_tail;
   gint        fifo_priority;
-  guint       len;
+  guint       len;           /* live tasks */
+  guint       n_dead;        /* dead heap entries */
 } OsiisoReadyQueue;
 
 void        _osiiso_ready_queue_init    (OsiisoReadyQueue *queue);
 void        _osiiso_ready_queue_clear   (OsiisoReadyQueue *queue);
+/* Sets task->in_ready; _osiiso_ready_queue_remove() clears it. */
 void        _osiiso_ready_queue_push    (OsiisoReadyQueue *queue,
                                          OsiisoTask       *task);
 OsiisoTask *_osiiso_ready_queue_peek    (OsiisoReadyQueue *queue);

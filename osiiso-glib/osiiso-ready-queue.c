@@ -9,15 +9,39 @@
 void
 _osiiso_ready_queue_init (OsiisoReadyQueue *queue)
 {
-  _osiiso_heap_init (&queue->heap);
+  _osiiso_heap_init (&queue->heap, FALSE);
   queue->fifo_head = queue->fifo_tail = NULL;
   queue->fifo_priority = 0;
   queue->len = 0;
+  queue->n_dead = 0;
+}
+
+/* Drops the dead entries, and with them their references: under the
+ * queue's lock, which is safe because a task removed from the ready queue
+ * is final, so its data was released when its completion was delivered,
+ * or the queue still holds the reference that will release it. */
+static void
+purge_dead (OsiisoReadyQueue *queue)
+{
+  OsiisoHeap *heap = &queue->heap;
+  guint kept = 0;
+
+  for (guint i = 0; i < heap->len; i++)
+    {
+      if (heap->items[i].task->in_ready)
+        heap->items[kept++] = heap->items[i];
+      else
+        _osiiso_task_unref (heap->items[i].task);
+    }
+  heap->len = kept;
+  queue->n_dead = 0;
+  _osiiso_heap_heapify (heap);
 }
 
 void
 _osiiso_ready_queue_clear (OsiisoReadyQueue *queue)
 {
+  purge_dead (queue);
   _osiiso_heap_clear (&queue->heap);
   queue->fifo_head = queue->fifo_tail = NULL;
   queue->len = 0;
@@ -27,7 +51,10 @@ void
 _osiiso_ready_queue_push (OsiisoReadyQueue *queue,
                           OsiisoTask       *task)
 {
+  g_assert (!task->in_ready);
+
   queue->len++;
+  task->in_ready = TRUE;
 
   if (queue->fifo_head == NULL
       || (task->priority == queue->fifo_priority && task->seq > queue->fifo_tail->seq))
@@ -52,7 +79,14 @@ OsiisoTask *
 _osiiso_ready_queue_peek (OsiisoReadyQueue *queue)
 {
   OsiisoTask *fifo = queue->fifo_head;
-  OsiisoTask *heap = _osiiso_heap_peek (&queue->heap);
+  OsiisoTask *heap;
+
+  while ((heap = _osiiso_heap_peek (&queue->heap)) != NULL && !heap->in_ready)
+    {
+      _osiiso_heap_pop (&queue->heap);
+      queue->n_dead--;
+      _osiiso_task_unref (heap);   /* see purge_dead() */
+    }
 
   if (fifo == NULL)
     return heap;
@@ -68,11 +102,24 @@ void
 _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
                             OsiisoTask       *task)
 {
+  g_assert (task->in_ready);
+
   queue->len--;
+  task->in_ready = FALSE;
 
   if (!task->in_fifo)
     {
-      _osiiso_heap_remove (&queue->heap, task);
+      if (_osiiso_heap_peek (&queue->heap) == task)
+        _osiiso_heap_pop (&queue->heap);
+      else
+        {
+          /* Finding the task's slot would take a scan: its entry stays,
+           * dead, until it reaches the top or is purged. The removal is a
+           * cancel, and a queue's tasks may be cancelled by the thousand. */
+          _osiiso_task_ref (task);
+          if (++queue->n_dead > 64 && queue->n_dead > queue->heap.len / 2)
+            purge_dead (queue);
+        }
       return;
     }
 
@@ -95,5 +142,6 @@ _osiiso_ready_queue_collect (OsiisoReadyQueue *queue,
   for (OsiisoTask *t = queue->fifo_head; t != NULL; t = t->run_next)
     g_ptr_array_add (array, t);
   for (guint i = 0; i < queue->heap.len; i++)
-    g_ptr_array_add (array, _osiiso_heap_nth (&queue->heap, i));
+    if (_osiiso_heap_nth (&queue->heap, i)->in_ready)
+      g_ptr_array_add (array, _osiiso_heap_nth (&queue->heap, i));
 }

@@ -27,11 +27,11 @@ struct _OsiisoTask
   gint               ref_count;      /* atomic */
   gint               data_refs;      /* atomic: the queue's, plus one per live attempt context */
   gint               status;         /* OsiisoTaskStatus; (lock), atomic reads */
-  gint               heap_pos;       /* slot in the ready or timer heap, or -1 (lock) */
+  gint               heap_pos;       /* slot in the timer heap, or -1 (lock) */
   gint               priority;       /* copied from options: the hot comparison */
   guint              attempts;       /* attempts started (lock) */
   guint              in_running : 1; /* linked into the running list (lock) */
-  guint              in_timer : 1;   /* heap_pos refers to the timer heap (lock) */
+  guint              in_timer : 1;   /* in the timer heap (lock) */
   guint              in_ready : 1;   /* in the ready queue (lock) */
   guint              in_fifo : 1;    /* in the ready queue's FIFO, linked by run_prev/next (lock) */
   /* No room for a separate field: the record fills a 176-byte malloc

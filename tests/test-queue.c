@@ -832,6 +832,70 @@ test_handle_cancel (void)
   g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 2);
 }
 
+/* Cancelled waiting tasks leave the ready queue from anywhere in its heap
+ * (dropped lazily, some at its top, most at once when they outnumber the
+ * others); the rest still run in exact order, each task once. */
+static void
+test_cancel_waiting_keeps_order (void)
+{
+  g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func (g_object_unref);
+  Recorder rec = { .order = g_ptr_array_new_with_free_func (g_free) };
+  const guint n = 600;
+  guint n_cancelled = 0;
+
+  g_mutex_init (&rec.lock);
+  for (guint i = 0; i < n; i++)
+    {
+      gint prio = (gint) ((i * 7919) % 23);
+      g_autofree char *name = g_strdup_printf ("p%d-s%u", prio, i);
+      g_autoptr(OsiisoTaskOptions) options = options_new ("priority", prio, "name", name, NULL);
+      g_autoptr(GError) error = NULL;
+
+      g_ptr_array_add (handles, osiiso_queue_submit (queue, task_record, &rec, NULL, options, &error));
+      g_assert_no_error (error);
+    }
+  /* First a few, so that dead entries reach the top one by one, then two
+   * of every three. */
+  for (guint i = 0; i < n; i++)
+    if (i % 3 != 0 || i < 40)
+      {
+        OsiisoTaskHandle *handle = g_ptr_array_index (handles, i);
+
+        g_assert_true (osiiso_task_handle_cancel (handle));
+        g_assert_false (osiiso_task_handle_cancel (handle));
+        n_cancelled++;
+      }
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_cancelled (summary), ==, n_cancelled);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, n - n_cancelled);
+  g_assert_cmpuint (rec.order->len, ==, n - n_cancelled);
+  for (guint i = 0; i < rec.order->len; i++)
+    {
+      gint pb;
+      guint sb;
+
+      g_assert_cmpint (sscanf (g_ptr_array_index (rec.order, i), "p%d-s%u", &pb, &sb), ==, 2);
+      g_assert_true (sb % 3 == 0 && sb >= 40);
+      if (i > 0)
+        {
+          gint pa;
+          guint sa;
+
+          g_assert_cmpint (sscanf (g_ptr_array_index (rec.order, i - 1), "p%d-s%u", &pa, &sa), ==, 2);
+          g_assert_true (pa < pb || (pa == pb && sa < sb));
+        }
+    }
+  for (guint i = 0; i < n; i++)
+    g_assert_cmpint (osiiso_task_handle_get_status (g_ptr_array_index (handles, i)), ==,
+                     i % 3 != 0 || i < 40 ? OSIISO_TASK_STATUS_CANCELLED : OSIISO_TASK_STATUS_SUCCEEDED);
+
+  g_ptr_array_unref (rec.order);
+  g_mutex_clear (&rec.lock);
+}
+
 static gboolean
 task_cancel_queue (OsiisoTaskContext *ctx, gpointer data, GError **error)
 {
@@ -1388,6 +1452,7 @@ main (int argc, char **argv)
   g_test_add_func ("/queue/rate/burst", test_rate_burst);
   g_test_add_func ("/queue/size-bound", test_size_bound);
   g_test_add_func ("/queue/cancel/handle", test_handle_cancel);
+  g_test_add_func ("/queue/cancel/waiting-keeps-order", test_cancel_waiting_keeps_order);
   g_test_add_func ("/queue/cancel/from-task", test_cancel_from_task);
   g_test_add_func ("/queue/cancel/run-cancellable", test_run_cancellable);
   g_test_add_func ("/queue/signals/counts-on-main-thread", test_counts_notify_on_main_thread);
