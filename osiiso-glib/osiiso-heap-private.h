@@ -1,4 +1,4 @@
-/* osiiso-heap-private.h: a binary min-heap of tasks
+/* osiiso-heap-private.h: a min-heap of tasks
  *
  * SPDX-License-Identifier: LGPL-2.1-or-later
  */
