@@ -891,6 +891,22 @@ deliver_events (OsiisoQueue *self,
       Event *event = &g_array_index (events, Event, i);
       OsiisoTask *task = event->task;
 
+      /* The tasks were written moments ago on a worker's core: fetch them
+       * a few events ahead, then what they point to. */
+      if (i + 8 < events->len)
+        _osiiso_task_prefetch (g_array_index (events, Event, i + 8).task);
+      if (i + 4 < events->len)
+        {
+          OsiisoTask *ahead = g_array_index (events, Event, i + 4).task;
+
+          if (ahead->handle != NULL)
+            __builtin_prefetch (ahead->handle);
+          if (ahead->batch != NULL)
+            __builtin_prefetch (ahead->batch);
+          if (g_array_index (events, Event, i + 4).kind == EVENT_COMPLETED)
+            __builtin_prefetch (ahead->result);
+        }
+
       switch (event->kind)
         {
         case EVENT_STARTED:

@@ -110,7 +110,12 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
   if (!task->in_fifo)
     {
       if (_osiiso_heap_peek (&queue->heap) == task)
-        _osiiso_heap_pop (&queue->heap);
+        {
+          /* The next task to start, most likely: its record is
+           * fetched while the current one runs. */
+          _osiiso_heap_pop (&queue->heap);
+          _osiiso_task_prefetch (_osiiso_heap_peek (&queue->heap));
+        }
       else
         {
           /* Finding the task's slot would take a scan: its entry stays,
