@@ -168,6 +168,7 @@ typedef struct
   gint64               rate_wake;     /* when a rate-blocked start may proceed, or 0 */
   gint64               armed;         /* ready time set on @source, or -1 */
   GArray              *events;        /* Event, delivered in order on the owner context */
+  GArray              *spare_events;  /* the array of the last batch, emptied, or NULL */
   GPtrArray           *to_cancel;     /* cancellables to cancel once unlocked */
   GSource             *exit_timer;
 
@@ -1008,11 +1009,11 @@ queue_dispatch (OsiisoQueue *self,
 
   _osiiso_queue_lock (self);
   events = priv->events;
-  priv->events = g_array_new (FALSE, FALSE, sizeof (Event));
+  priv->events = priv->spare_events != NULL ? g_steal_pointer (&priv->spare_events)
+                                            : g_array_new (FALSE, FALSE, sizeof (Event));
   _osiiso_queue_unlock (self);
 
   deliver_events (self, events, emit);
-  g_array_unref (events);
 
   if (emit)
     {
@@ -1021,8 +1022,17 @@ queue_dispatch (OsiisoQueue *self,
     }
 
   _osiiso_queue_lock (self);
+  /* Two arrays take turns, so that a busy queue's workers do not grow a
+   * fresh one (reallocations, page faults) for every batch; one of more
+   * than a few hundred kilobytes is not kept idle. */
+  if (priv->spare_events == NULL && events->len <= 16384)
+    {
+      g_array_set_size (events, 0);
+      priv->spare_events = g_steal_pointer (&events);
+    }
   rearm_locked (priv);
   _osiiso_queue_unlock (self);
+  g_clear_pointer (&events, g_array_unref);
 }
 
 void
@@ -1410,6 +1420,7 @@ osiiso_queue_finalize (GObject *object)
   _osiiso_ready_queue_clear (&priv->ready);
   _osiiso_heap_clear (&priv->timers);
   g_array_unref (priv->events);
+  g_clear_pointer (&priv->spare_events, g_array_unref);
   g_ptr_array_unref (priv->to_cancel);
   g_ptr_array_unref (priv->history);
   g_ptr_array_unref (priv->unreported);
