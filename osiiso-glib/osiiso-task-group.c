@@ -69,6 +69,7 @@ struct _OsiisoTaskGroup
   gint               submitted;       /* atomic */
   OsiisoQueueLink   *link;            /* the queue, once submitted */
   GHashTable        *stamped;         /* options given → their copy with the group's id */
+  OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
 
   GArray            *order;           /* indices in completion order (the queue's lock) */
 
@@ -282,6 +283,22 @@ osiiso_task_group_add (OsiisoTaskGroup   *self,
   g_return_val_if_fail (func != NULL, self->tasks->len);
   g_return_val_if_fail (options == NULL || OSIISO_IS_TASK_OPTIONS (options), self->tasks->len);
   RETURN_IF_SUBMITTED (self);
+
+  if (input == NULL && destroy == NULL)
+    {
+      guint index = self->tasks->len;
+
+      /* Nothing of such a task needs a batch of its own (its data is in
+       * the task record): they share one, an allocation per task less. */
+      self->has_functions = TRUE;
+      options = stamp_options (self, options);
+      if (options == NULL)
+        return index;
+      if (self->plain == NULL)
+        self->plain = batch_new (self);
+      add_task (self, func, user_data, NULL, options, self->plain);
+      return index;
+    }
 
   batch = batch_new (self);
   batch->user_data = user_data;
@@ -809,6 +826,7 @@ _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
         g_array_append_val (self->order, i);
     }
   self->n_delivered = self->n_restored;
+  self->plain = NULL;   /* its tasks own it now; no more adds */
   g_atomic_int_set (&self->submitted, TRUE);
 }
 
