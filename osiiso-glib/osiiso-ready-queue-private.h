@@ -10,25 +10,33 @@
 G_BEGIN_DECLS
 
 /* Tasks ordered by (priority, seq): lower priority first, submission order
- * among equals. Most tasks arrive at one priority in submission order, so
- * besides a heap there is a FIFO for one priority: a task that sorts after
- * every task of the FIFO's priority is appended there in O(1), and the
- * next task is the smaller of the FIFO's head and the heap's top. The FIFO
- * links through OsiisoTask.run_prev/run_next, free while a task waits.
+ * among equals. Tasks mostly arrive in submission order, so each priority
+ * has a FIFO (a bucket): a task that sorts after every task of its
+ * priority's bucket is appended there in O(1), and the buckets are ordered
+ * by a small heap of their own. A task that arrives out of order (a retry,
+ * a delayed task) goes to the task heap instead; the next task is the
+ * smaller of the first bucket's head and the heap's top. So taking the
+ * next task touches a few buckets, not a heap of every waiting task. The
+ * buckets link tasks through OsiisoTask.run_prev/run_next, free while a
+ * task waits. Past MAX_BUCKETS priorities, new priorities use the heap.
  *
- * The heap is not indexed (see osiiso-heap-private.h): a task removed from
- * anywhere but its top (a cancel) leaves a dead entry behind, recognized
- * by its task's in_ready being FALSE, which holds a reference on the task
- * until it is dropped at the top, or all at once when dead entries
- * outnumber live ones. */
+ * The task heap is not indexed (see osiiso-heap-private.h): a task removed
+ * from anywhere but its top (a cancel) leaves a dead entry behind,
+ * recognized by its task's in_ready being FALSE, which holds a reference
+ * on the task until it is dropped at the top, or all at once when dead
+ * entries outnumber live ones. */
+typedef struct _OsiisoReadyBucket OsiisoReadyBucket;
+
 typedef struct
 {
-  OsiisoHeap  heap;
-  OsiisoTask *fifo_head;
-  OsiisoTask *fifo_tail;
-  gint        fifo_priority;
-  guint       len;           /* live tasks */
-  guint       n_dead;        /* dead heap entries */
+  OsiisoHeap          heap;
+  GHashTable         *buckets;     /* priority → OsiisoReadyBucket; non-empty ones only */
+  OsiisoReadyBucket **order;       /* a binary heap of the buckets by priority */
+  guint               n_buckets;
+  guint               alloc_buckets;
+  OsiisoReadyBucket  *last;        /* the bucket of the last push, or NULL */
+  guint               len;         /* live tasks */
+  guint               n_dead;      /* dead heap entries */
 } OsiisoReadyQueue;
 
 void        _osiiso_ready_queue_init    (OsiisoReadyQueue *queue);

@@ -6,15 +6,138 @@
 #include "osiiso-task-private.h"
 #include "osiiso-ready-queue-private.h"
 
+/* Enough for any sensible use of priorities; beyond it, a bucket per
+ * task would cost more than the heap it saves. */
+#define MAX_BUCKETS 4096
+
+struct _OsiisoReadyBucket
+{
+  gint        priority;
+  guint       pos;      /* in OsiisoReadyQueue.order */
+  OsiisoTask *head;
+  OsiisoTask *tail;
+};
+
 void
 _osiiso_ready_queue_init (OsiisoReadyQueue *queue)
 {
   _osiiso_heap_init (&queue->heap, FALSE);
-  queue->fifo_head = queue->fifo_tail = NULL;
-  queue->fifo_priority = 0;
+  queue->buckets = NULL;
+  queue->order = NULL;
+  queue->n_buckets = queue->alloc_buckets = 0;
+  queue->last = NULL;
   queue->len = 0;
   queue->n_dead = 0;
 }
+
+/* ------------------------------------------------------------------------
+ * The buckets, and their heap by priority
+ * --------------------------------------------------------------------- */
+
+static inline void
+order_place (OsiisoReadyQueue  *queue,
+             guint              i,
+             OsiisoReadyBucket *bucket)
+{
+  queue->order[i] = bucket;
+  bucket->pos = i;
+}
+
+static void
+order_sift_up (OsiisoReadyQueue *queue,
+               guint             i)
+{
+  OsiisoReadyBucket *bucket = queue->order[i];
+
+  while (i > 0 && queue->order[(i - 1) / 2]->priority > bucket->priority)
+    {
+      order_place (queue, i, queue->order[(i - 1) / 2]);
+      i = (i - 1) / 2;
+    }
+  order_place (queue, i, bucket);
+}
+
+static void
+order_sift_down (OsiisoReadyQueue *queue,
+                 guint             i)
+{
+  OsiisoReadyBucket *bucket = queue->order[i];
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= queue->n_buckets)
+        break;
+      if (child + 1 < queue->n_buckets
+          && queue->order[child + 1]->priority < queue->order[child]->priority)
+        child++;
+      if (queue->order[child]->priority >= bucket->priority)
+        break;
+      order_place (queue, i, queue->order[child]);
+      i = child;
+    }
+  order_place (queue, i, bucket);
+}
+
+static OsiisoReadyBucket *
+bucket_lookup (OsiisoReadyQueue *queue,
+               gint              priority)
+{
+  if (queue->last != NULL && queue->last->priority == priority)
+    return queue->last;
+  if (queue->buckets == NULL)
+    return NULL;
+  return g_hash_table_lookup (queue->buckets, GINT_TO_POINTER (priority));
+}
+
+static OsiisoReadyBucket *
+bucket_new (OsiisoReadyQueue *queue,
+            gint              priority)
+{
+  OsiisoReadyBucket *bucket = g_new0 (OsiisoReadyBucket, 1);
+
+  bucket->priority = priority;
+  if (queue->buckets == NULL)
+    queue->buckets = g_hash_table_new (NULL, NULL);
+  g_hash_table_insert (queue->buckets, GINT_TO_POINTER (priority), bucket);
+
+  if (queue->n_buckets == queue->alloc_buckets)
+    {
+      queue->alloc_buckets = MAX (16, queue->alloc_buckets * 2);
+      queue->order = g_renew (OsiisoReadyBucket *, queue->order, queue->alloc_buckets);
+    }
+  queue->order[queue->n_buckets++] = bucket;
+  order_sift_up (queue, queue->n_buckets - 1);
+  return bucket;
+}
+
+/* An empty bucket goes at once: buckets are as many as the priorities
+ * that have waiting tasks. */
+static void
+bucket_free (OsiisoReadyQueue  *queue,
+             OsiisoReadyBucket *bucket)
+{
+  guint i = bucket->pos;
+
+  g_hash_table_remove (queue->buckets, GINT_TO_POINTER (bucket->priority));
+  queue->n_buckets--;
+  if (i < queue->n_buckets)
+    {
+      order_place (queue, i, queue->order[queue->n_buckets]);
+      if (i > 0 && queue->order[(i - 1) / 2]->priority > queue->order[i]->priority)
+        order_sift_up (queue, i);
+      else
+        order_sift_down (queue, i);
+    }
+  if (queue->last == bucket)
+    queue->last = NULL;
+  g_free (bucket);
+}
+
+/* ------------------------------------------------------------------------
+ * Dead heap entries
+ * --------------------------------------------------------------------- */
 
 /* Drops the dead entries, and with them their references: under the
  * queue's lock, which is safe because a task removed from the ready queue
@@ -43,42 +166,60 @@ _osiiso_ready_queue_clear (OsiisoReadyQueue *queue)
 {
   purge_dead (queue);
   _osiiso_heap_clear (&queue->heap);
-  queue->fifo_head = queue->fifo_tail = NULL;
+  for (guint i = 0; i < queue->n_buckets; i++)
+    g_free (queue->order[i]);
+  g_clear_pointer (&queue->order, g_free);
+  g_clear_pointer (&queue->buckets, g_hash_table_unref);
+  queue->n_buckets = queue->alloc_buckets = 0;
+  queue->last = NULL;
   queue->len = 0;
 }
+
+/* ------------------------------------------------------------------------
+ * The queue
+ * --------------------------------------------------------------------- */
 
 void
 _osiiso_ready_queue_push (OsiisoReadyQueue *queue,
                           OsiisoTask       *task)
 {
+  OsiisoReadyBucket *bucket = bucket_lookup (queue, task->priority);
+
   g_assert (!task->in_ready);
 
   queue->len++;
   task->in_ready = TRUE;
 
-  if (queue->fifo_head == NULL
-      || (task->priority == queue->fifo_priority && task->seq > queue->fifo_tail->seq))
+  if (bucket == NULL && queue->n_buckets < MAX_BUCKETS)
+    bucket = bucket_new (queue, task->priority);
+  if (bucket == NULL || (bucket->tail != NULL && task->seq < bucket->tail->seq))
     {
-      if (queue->fifo_head == NULL)
-        queue->fifo_priority = task->priority;
-      task->in_fifo = TRUE;
-      task->run_prev = queue->fifo_tail;
-      task->run_next = NULL;
-      if (queue->fifo_tail != NULL)
-        queue->fifo_tail->run_next = task;
-      else
-        queue->fifo_head = task;
-      queue->fifo_tail = task;
+      _osiiso_heap_push (&queue->heap, task, task->priority, task->seq);
       return;
     }
 
-  _osiiso_heap_push (&queue->heap, task, task->priority, task->seq);
+  task->in_fifo = TRUE;
+  task->run_prev = bucket->tail;
+  task->run_next = NULL;
+  if (bucket->tail != NULL)
+    bucket->tail->run_next = task;
+  else
+    bucket->head = task;
+  bucket->tail = task;
+  queue->last = bucket;
+}
+
+static inline gboolean
+sorts_before (const OsiisoTask *a,
+              const OsiisoTask *b)
+{
+  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
 }
 
 OsiisoTask *
 _osiiso_ready_queue_peek (OsiisoReadyQueue *queue)
 {
-  OsiisoTask *fifo = queue->fifo_head;
+  OsiisoTask *fifo = queue->n_buckets > 0 ? queue->order[0]->head : NULL;
   OsiisoTask *heap;
 
   while ((heap = _osiiso_heap_peek (&queue->heap)) != NULL && !heap->in_ready)
@@ -92,16 +233,15 @@ _osiiso_ready_queue_peek (OsiisoReadyQueue *queue)
     return heap;
   if (heap == NULL)
     return fifo;
-  if (heap->priority < fifo->priority
-      || (heap->priority == fifo->priority && heap->seq < fifo->seq))
-    return heap;
-  return fifo;
+  return sorts_before (heap, fifo) ? heap : fifo;
 }
 
 void
 _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
                             OsiisoTask       *task)
 {
+  OsiisoReadyBucket *bucket;
+
   g_assert (task->in_ready);
 
   queue->len--;
@@ -111,8 +251,8 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
     {
       if (_osiiso_heap_peek (&queue->heap) == task)
         {
-          /* The next task to start, most likely: its record is
-           * fetched while the current one runs. */
+          /* The next task to start, most likely: its record is fetched
+           * while the current one runs. */
           _osiiso_heap_pop (&queue->heap);
           _osiiso_task_prefetch (_osiiso_heap_peek (&queue->heap));
         }
@@ -128,24 +268,33 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
       return;
     }
 
+  bucket = bucket_lookup (queue, task->priority);
+  g_assert (bucket != NULL);
+
   if (task->run_prev != NULL)
     task->run_prev->run_next = task->run_next;
   else
-    queue->fifo_head = task->run_next;
+    bucket->head = task->run_next;
   if (task->run_next != NULL)
     task->run_next->run_prev = task->run_prev;
   else
-    queue->fifo_tail = task->run_prev;
+    bucket->tail = task->run_prev;
   task->run_prev = task->run_next = NULL;
   task->in_fifo = FALSE;
+
+  if (bucket->head == NULL)
+    bucket_free (queue, bucket);
+  else
+    _osiiso_task_prefetch (bucket->head);   /* likely next, as above */
 }
 
 void
 _osiiso_ready_queue_collect (OsiisoReadyQueue *queue,
                              GPtrArray        *array)
 {
-  for (OsiisoTask *t = queue->fifo_head; t != NULL; t = t->run_next)
-    g_ptr_array_add (array, t);
+  for (guint i = 0; i < queue->n_buckets; i++)
+    for (OsiisoTask *t = queue->order[i]->head; t != NULL; t = t->run_next)
+      g_ptr_array_add (array, t);
   for (guint i = 0; i < queue->heap.len; i++)
     if (_osiiso_heap_nth (&queue->heap, i)->in_ready)
       g_ptr_array_add (array, _osiiso_heap_nth (&queue->heap, i));

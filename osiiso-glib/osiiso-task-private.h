@@ -33,7 +33,7 @@ struct _OsiisoTask
   guint              in_running : 1; /* linked into the running list (lock) */
   guint              in_timer : 1;   /* in the timer heap (lock) */
   guint              in_ready : 1;   /* in the ready queue (lock) */
-  guint              in_fifo : 1;    /* in the ready queue's FIFO, linked by run_prev/next (lock) */
+  guint              in_fifo : 1;    /* in a ready bucket, linked by run_prev/next (lock) */
   /* No room for a separate field: the record fills a 176-byte malloc
    * chunk exactly, and a worker call submitted alone has no batch. */
   union
@@ -59,7 +59,7 @@ struct _OsiisoTask
   OsiisoTaskHandle  *handle;         /* owned until completion is delivered; owner context only */
   OsiisoTaskResult  *result;         /* set once, before status turns final */
 
-  OsiisoTask        *run_prev;       /* running list, or the ready FIFO (lock) */
+  OsiisoTask        *run_prev;       /* running list, or a ready bucket (lock) */
   OsiisoTask        *run_next;
 };
 

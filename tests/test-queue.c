@@ -832,23 +832,25 @@ test_handle_cancel (void)
   g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 2);
 }
 
-/* Cancelled waiting tasks leave the ready queue from anywhere in its heap
- * (dropped lazily, some at its top, most at once when they outnumber the
- * others); the rest still run in exact order, each task once. */
+/* Cancelled waiting tasks leave the ready queue from anywhere: from the
+ * middle of a priority's FIFO, emptying some, or from the heap (dropped
+ * lazily, some at its top, most at once when they outnumber the others);
+ * the rest still run in exact order, each task once. With @n_priorities
+ * beyond the ready queue's bucket limit, some priorities are in the heap. */
 static void
-test_cancel_waiting_keeps_order (void)
+check_cancel_waiting_keeps_order (guint n,
+                                  guint n_priorities)
 {
   g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
   g_autoptr(OsiisoRunSummary) summary = NULL;
   g_autoptr(GPtrArray) handles = g_ptr_array_new_with_free_func (g_object_unref);
   Recorder rec = { .order = g_ptr_array_new_with_free_func (g_free) };
-  const guint n = 600;
   guint n_cancelled = 0;
 
   g_mutex_init (&rec.lock);
   for (guint i = 0; i < n; i++)
     {
-      gint prio = (gint) ((i * 7919) % 23);
+      gint prio = (gint) ((i * 7919) % n_priorities);
       g_autofree char *name = g_strdup_printf ("p%d-s%u", prio, i);
       g_autoptr(OsiisoTaskOptions) options = options_new ("priority", prio, "name", name, NULL);
       g_autoptr(GError) error = NULL;
@@ -856,8 +858,7 @@ test_cancel_waiting_keeps_order (void)
       g_ptr_array_add (handles, osiiso_queue_submit (queue, task_record, &rec, NULL, options, &error));
       g_assert_no_error (error);
     }
-  /* First a few, so that dead entries reach the top one by one, then two
-   * of every three. */
+  /* First a few, then two of every three. */
   for (guint i = 0; i < n; i++)
     if (i % 3 != 0 || i < 40)
       {
@@ -891,6 +892,55 @@ test_cancel_waiting_keeps_order (void)
   for (guint i = 0; i < n; i++)
     g_assert_cmpint (osiiso_task_handle_get_status (g_ptr_array_index (handles, i)), ==,
                      i % 3 != 0 || i < 40 ? OSIISO_TASK_STATUS_CANCELLED : OSIISO_TASK_STATUS_SUCCEEDED);
+
+  g_ptr_array_unref (rec.order);
+  g_mutex_clear (&rec.lock);
+}
+
+static void
+test_cancel_waiting_keeps_order (void)
+{
+  check_cancel_waiting_keeps_order (600, 23);
+  check_cancel_waiting_keeps_order (15000, 6000);
+}
+
+/* A retry keeps its place: it runs before the tasks of its priority that
+ * were submitted after it, whichever way it re-enters the ready queue. */
+static gboolean
+task_fail_first (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  task_record (ctx, data, error);
+  if (osiiso_task_context_get_attempt (ctx) == 1)
+    return g_set_error_literal (error, G_IO_ERROR, G_IO_ERROR_FAILED, "first attempt"), FALSE;
+  return TRUE;
+}
+
+static void
+test_retry_keeps_place (void)
+{
+  g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  Recorder rec = { .order = g_ptr_array_new_with_free_func (g_free) };
+  static const char *const expected[] = { "a", "a", "b", "z", "z", "c" };
+
+  g_mutex_init (&rec.lock);
+  {
+    g_autoptr(OsiisoTaskOptions) a = options_new ("priority", 1, "name", "a", "retries", 1, NULL);
+    g_autoptr(OsiisoTaskOptions) b = options_new ("priority", 1, "name", "b", NULL);
+    g_autoptr(OsiisoTaskOptions) z = options_new ("priority", 2, "name", "z", "retries", 1, NULL);
+    g_autoptr(OsiisoTaskOptions) c = options_new ("priority", 2, "name", "c", NULL);
+
+    submit_ok (queue, task_fail_first, &rec, a);
+    submit_ok (queue, task_record, &rec, b);
+    submit_ok (queue, task_fail_first, &rec, z);
+    submit_ok (queue, task_record, &rec, c);
+  }
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 4);
+  g_assert_cmpuint (rec.order->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < rec.order->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (rec.order, i), ==, expected[i]);
 
   g_ptr_array_unref (rec.order);
   g_mutex_clear (&rec.lock);
@@ -1429,6 +1479,7 @@ main (int argc, char **argv)
   g_test_add_func ("/queue/priority-order", test_priority_order);
   g_test_add_func ("/queue/retry/backoff", test_retry_backoff);
   g_test_add_func ("/queue/retry/then-succeed", test_retry_then_succeed);
+  g_test_add_func ("/queue/retry/keeps-place", test_retry_keeps_place);
   g_test_add_func ("/queue/timeout/retry-then-succeed", test_timeout_retry_succeed);
   g_test_add_func ("/queue/timeout/fails", test_timeout_fails);
   g_test_add_func ("/queue/fail-first/queue", test_fail_first_queue);
