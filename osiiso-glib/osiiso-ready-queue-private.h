@@ -30,7 +30,7 @@ typedef struct _OsiisoReadyBucket OsiisoReadyBucket;
 typedef struct
 {
   OsiisoHeap          heap;
-  GHashTable         *buckets;     /* priority → OsiisoReadyBucket; non-empty ones only */
+  GHashTable         *buckets;     /* priority → OsiisoReadyBucket; all but @last have tasks */
   OsiisoReadyBucket **order;       /* a binary heap of the buckets by priority */
   guint               n_buckets;
   guint               alloc_buckets;

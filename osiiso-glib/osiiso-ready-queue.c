@@ -112,8 +112,9 @@ bucket_new (OsiisoReadyQueue *queue,
   return bucket;
 }
 
-/* An empty bucket goes at once: buckets are as many as the priorities
- * that have waiting tasks. */
+/* An emptied bucket goes at once, unless it is the last one pushed to:
+ * a queue that runs its tasks as fast as they come would otherwise make
+ * and free a bucket per task. So every bucket but the last has tasks. */
 static void
 bucket_free (OsiisoReadyQueue  *queue,
              OsiisoReadyBucket *bucket)
@@ -190,6 +191,9 @@ _osiiso_ready_queue_push (OsiisoReadyQueue *queue,
   queue->len++;
   task->in_ready = TRUE;
 
+  if (queue->last != NULL && queue->last != bucket && queue->last->head == NULL)
+    bucket_free (queue, queue->last);
+
   if (bucket == NULL && queue->n_buckets < MAX_BUCKETS)
     bucket = bucket_new (queue, task->priority);
   if (bucket == NULL || (bucket->tail != NULL && task->seq < bucket->tail->seq))
@@ -219,8 +223,12 @@ sorts_before (const OsiisoTask *a,
 OsiisoTask *
 _osiiso_ready_queue_peek (OsiisoReadyQueue *queue)
 {
-  OsiisoTask *fifo = queue->n_buckets > 0 ? queue->order[0]->head : NULL;
+  OsiisoTask *fifo;
   OsiisoTask *heap;
+
+  if (queue->n_buckets > 0 && queue->order[0]->head == NULL)
+    bucket_free (queue, queue->order[0]);   /* the last, emptied */
+  fifo = queue->n_buckets > 0 ? queue->order[0]->head : NULL;
 
   while ((heap = _osiiso_heap_peek (&queue->heap)) != NULL && !heap->in_ready)
     {
@@ -282,7 +290,7 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
   task->run_prev = task->run_next = NULL;
   task->in_fifo = FALSE;
 
-  if (bucket->head == NULL)
+  if (bucket->head == NULL && bucket != queue->last)
     bucket_free (queue, bucket);
   else
     _osiiso_task_prefetch (bucket->head);   /* likely next, as above */
