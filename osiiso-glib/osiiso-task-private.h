@@ -52,7 +52,7 @@ struct _OsiisoTask
   OsiisoTaskFunc     func;
   gpointer           user_data;
   GDestroyNotify     destroy;
-  OsiisoTaskOptions *options;        /* owned, immutable, often shared */
+  OsiisoTaskOptions *options;        /* immutable, often shared; owned, then by @result */
   OsiisoBatch       *batch;          /* owned with the data: the batch of a group entry, or NULL */
 
   OsiisoTaskContext *context;        /* the running attempt's context (lock) */

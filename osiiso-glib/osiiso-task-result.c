@@ -23,7 +23,15 @@
 G_DEFINE_BOXED_TYPE (OsiisoTaskResult, osiiso_task_result,
                      osiiso_task_result_ref, osiiso_task_result_unref)
 
-/* Takes @value's contents (leaving it unset) and @error. */
+/* Takes @value's contents (leaving it unset) and @error. The caller
+ * stores the result in task->result, once.
+ *
+ * The result takes over the task's reference on its options, which the
+ * task keeps reading through task->options: its result lives as long as
+ * it does. A reference of its own would be taken on the worker that
+ * finishes the task while the owner context drops the finished tasks'
+ * references, on the same shared options (one per priority, say), an
+ * atomic tossed between two cores per task. */
 OsiisoTaskResult *
 _osiiso_task_result_new (OsiisoTask       *task,
                          OsiisoTaskStatus  status,
@@ -38,7 +46,8 @@ _osiiso_task_result_new (OsiisoTask       *task,
   self->status = status;
   self->attempts = task->attempts;
   self->task_id = task->id;
-  self->options = g_object_ref (task->options);
+  g_assert (task->result == NULL);
+  self->options = task->options;   /* see above */
   self->message = g_strdup (message);
   self->error = error;
   if (value != NULL && G_IS_VALUE (value))

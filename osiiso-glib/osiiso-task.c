@@ -78,6 +78,9 @@ _osiiso_task_unref (OsiisoTask *task)
   g_assert (task->context == NULL);
   g_assert (task->handle == NULL);
   release_user_data (task);   /* a task that never reached the queue */
+  /* A task with a result gave its options to it. */
+  if (task->result != NULL)
+    task->options = NULL;
   g_clear_pointer (&task->result, osiiso_task_result_unref);
   g_clear_object (&task->options);
   g_free (task);
