@@ -107,7 +107,6 @@ typedef struct
   guint64            request_id;
   GError            *exit_error;    /* the worker exited; reported once its output ended */
   gboolean           output_ended;  /* its stdout reached end of file */
-  gboolean           replied;       /* it replied in the dispatch running now */
   gint64             backoff_until; /* monotonic µs */
   gdouble            backoff;       /* seconds */
   GError            *start_error;   /* why the last worker never became ready */
@@ -395,7 +394,6 @@ discard_worker (OsiisoProcessQueue *self,
   slot->ready = FALSE;
   slot->doomed = FALSE;
   slot->output_ended = FALSE;
-  slot->replied = FALSE;
   g_clear_error (&slot->exit_error);
 
   if (slot->pgid > 0)
@@ -565,7 +563,6 @@ handle_reply (OsiisoProcessQueue *self,
       return;
     }
 
-  slot->replied = TRUE;
   {
     OsiisoTaskContext *context = g_steal_pointer (&slot->context);
 
@@ -797,8 +794,6 @@ worker_source_dispatch (GSource     *source,
     }
   else
     process_dispatch (OSIISO_QUEUE (self));
-  if (slot->generation == watch->generation)
-    slot->replied = FALSE;
   g_object_unref (self);
   return G_SOURCE_CONTINUE;
 }
@@ -956,12 +951,12 @@ start_attempt (OsiisoProcessQueue *self,
       return;
     }
 
-  if (slot->process != NULL && !slot->replied && worker_gone (slot))
+  if (slot->process != NULL && worker_gone (slot))
     {
-      /* The idle worker died and its death has not been seen yet (one that
-       * replied a moment ago, in this dispatch, is not checked): this
+      /* The idle worker died and its death has not been seen yet: this
        * request never reached it, so it goes to a new worker instead of
-       * being charged with that death. */
+       * being charged with that death. One that replied a moment ago is
+       * checked too: a worker may end itself right after its reply. */
       discard_worker (self, slot, TRUE);
     }
 
@@ -1132,7 +1127,6 @@ process_stop (OsiisoQueue *queue)
       slot->generation++;
       slot->ready = FALSE;
       slot->output_ended = FALSE;
-      slot->replied = FALSE;
       g_clear_error (&slot->exit_error);
       release_io (slot);
       g_clear_object (&slot->process);

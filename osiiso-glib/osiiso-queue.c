@@ -277,6 +277,10 @@ arm_locked (OsiisoQueuePrivate *priv,
 {
   QueueSource *source = (QueueSource *) priv->source;
 
+  /* After dispose nothing is delivered any more: a late outcome (a command
+   * that ends while its queue goes) has no source to wake. */
+  if (source == NULL)
+    return;
   if (priv->armed >= 0 && priv->armed <= when)
     return;
   priv->armed = when;
@@ -296,6 +300,8 @@ disarm_locked (OsiisoQueuePrivate *priv)
   QueueSource *source = (QueueSource *) priv->source;
 
   priv->armed = -1;
+  if (source == NULL)
+    return;
   g_mutex_lock (&source->lock);
   source->ready = -1;
   g_mutex_unlock (&source->lock);

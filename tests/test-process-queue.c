@@ -237,6 +237,36 @@ test_crash_recovers (void)
 }
 
 static void
+stall_owner (OsiisoQueue *queue, OsiisoTaskHandle *handle, gpointer data)
+{
+  /* Keeps the owner context busy until the worker has replied and exited,
+   * so that the reply and the exit are seen in the same iteration. */
+  if (handle == data)
+    g_usleep (300 * 1000);
+}
+
+static void
+test_reply_then_exit (void)
+{
+  g_autoptr(OsiisoQueue) queue = c_queue_new (1);
+  g_autoptr(OsiisoTaskHandle) first = NULL;
+  g_autoptr(OsiisoTaskHandle) second = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+
+  first = call (queue, "reply-then-exit", NULL, NULL);
+  second = call (queue, "pid", NULL, NULL);
+  g_signal_connect (queue, "task-started", G_CALLBACK (stall_owner), first);
+  summary = run_ok (queue);
+
+  /* The worker that replied and then exited was not given the second
+   * task: a new one ran it. */
+  g_assert_cmpint (g_variant_get_int32 (value_of (first)), >, 0);
+  g_assert_cmpint (g_variant_get_int32 (value_of (second)), >, 0);
+  g_assert_cmpint (g_variant_get_int32 (value_of (second)), !=, g_variant_get_int32 (value_of (first)));
+  g_assert_cmpuint (osiiso_task_handle_get_attempts (second), ==, 1);
+}
+
+static void
 test_timeout_kills_process_group (void)
 {
   g_autoptr(OsiisoQueue) queue = c_queue_new (1);
@@ -631,6 +661,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process-queue/values-and-errors", test_values_and_errors);
   g_test_add_func ("/process-queue/large-messages", test_large_messages);
   g_test_add_func ("/process-queue/crash-recovers", test_crash_recovers);
+  g_test_add_func ("/process-queue/reply-then-exit", test_reply_then_exit);
   g_test_add_func ("/process-queue/timeout-kills-process-group", test_timeout_kills_process_group);
   g_test_add_func ("/process-queue/cancel-running-and-queued", test_cancel_running_and_queued);
   g_test_add_func ("/process-queue/bad-workers", test_bad_workers);

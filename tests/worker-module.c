@@ -121,6 +121,23 @@ exit_with (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError 
   _exit (g_variant_get_int32 (argument));
 }
 
+static gpointer
+exit_soon (gpointer data)
+{
+  g_usleep (50 * 1000);
+  _exit (0);
+}
+
+/* Replies, then exits 50 ms later, as a worker that ends itself after a
+ * task would: the parent must see the exit before it sends the next
+ * request. */
+static GVariant *
+reply_then_exit (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError **error)
+{
+  g_thread_unref (g_thread_new ("exit-soon", exit_soon, NULL));
+  return g_variant_new_int32 ((gint32) getpid ());
+}
+
 static GVariant *
 spawn_grandchild (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError **error)
 {
@@ -195,6 +212,7 @@ osiiso_worker_module_init (OsiisoWorker  *worker,
     { "crash", crash },
     { "segv", segv },
     { "exit", exit_with },
+    { "reply-then-exit", reply_then_exit },
     { "spawn-grandchild", spawn_grandchild },
     { "print", print },
   };
