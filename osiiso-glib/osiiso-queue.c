@@ -319,11 +319,12 @@ disarm_locked (OsiisoQueuePrivate *priv)
  * was just queued. Events from the owner's own thread are delivered in
  * its next iteration. Events from worker threads are delivered at once
  * after a quiet spell, but a busy stream of them is delivered in batches,
- * at most one every EVENT_BATCH_USEC: without that the owner wakes for
+ * at most one every EVENT_BATCH_USEC (half a millisecond, far below a
+ * frame of a GTK application): without that the owner wakes for
  * every few tasks, and its dispatches contend with the workers for the
  * queue's lock and cache lines (on two cores, a third of a worker's time
  * for tasks that do nothing). */
-#define EVENT_BATCH_USEC 1000
+#define EVENT_BATCH_USEC 500
 
 static gint64
 delivery_time_locked (OsiisoQueuePrivate *priv)

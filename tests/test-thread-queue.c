@@ -304,6 +304,62 @@ test_false_without_error_fails (void)
   g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 0);
 }
 
+static gboolean
+task_100us (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  g_usleep (100);
+  return TRUE;
+}
+
+typedef struct
+{
+  guint completed;
+  guint notifies;
+} Stream;
+
+static void
+stream_completed (OsiisoQueue *queue, OsiisoTaskResult *result, Stream *stream)
+{
+  if (osiiso_task_result_get_status (result) == OSIISO_TASK_STATUS_SUCCEEDED)
+    stream->completed++;
+}
+
+static void
+stream_notify (GObject *object, GParamSpec *pspec, Stream *stream)
+{
+  stream->notifies++;
+}
+
+static void
+test_busy_stream_batched (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (1);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  Stream stream = { 0, 0 };
+  const guint n = 300;
+  gdouble start, elapsed_ms;
+
+  g_signal_connect (queue, "task-completed", G_CALLBACK (stream_completed), &stream);
+  g_signal_connect (queue, "notify::completed", G_CALLBACK (stream_notify), &stream);
+  for (guint i = 0; i < n; i++)
+    submit_ok (OSIISO_QUEUE (queue), task_100us, NULL, NULL);
+
+  start = now_s ();
+  summary = run_ok (OSIISO_QUEUE (queue));
+  elapsed_ms = (now_s () - start) * 1000;
+
+  /* Every completion is delivered... */
+  g_assert_cmpuint (stream.completed, ==, n);
+  /* ...in batches: the owner context delivered them at most once per
+   * half millisecond ("completed" changes once per delivery), plus the
+   * few dispatches the run itself causes. Delivering each completion as
+   * it comes makes one delivery per task: tasks of 100 µs end further
+   * apart than a delivery takes. */
+  g_test_message ("%u tasks, %u deliveries in %.1f ms", n, stream.notifies, elapsed_ms);
+  g_assert_cmpuint (stream.notifies, >=, 1);
+  g_assert_cmpfloat (stream.notifies, <=, 2 * elapsed_ms + 20);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -317,6 +373,7 @@ main (int argc, char **argv)
   g_test_add_func ("/thread-queue/shutdown-grace-detaches", test_shutdown_grace_detaches);
   g_test_add_func ("/thread-queue/false-without-error-fails", test_false_without_error_fails);
   g_test_add_func ("/thread-queue/data-outlives-abandoned-attempt", test_data_outlives_abandoned_attempt);
+  g_test_add_func ("/thread-queue/busy-stream-batched", test_busy_stream_batched);
 
   return g_test_run ();
 }
