@@ -64,6 +64,10 @@ void               _osiiso_queue_wake_locked         (OsiisoQueue         *self)
  * completions), for a backend whose own source has just completed some. */
 void               _osiiso_queue_dispatch            (OsiisoQueue         *self);
 OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);
+/* The same, building the context in *@blank (from
+ * _osiiso_task_context_recycle()) when there is one: taken if used. */
+OsiisoTaskContext *_osiiso_queue_take_next_into_locked (OsiisoQueue       *self,
+                                                        OsiisoTaskContext **blank);
 void               _osiiso_queue_attempt_done_locked (OsiisoQueue         *self,
                                                       OsiisoTaskContext   *context,
                                                       gboolean             ok,

@@ -276,7 +276,11 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
       return;
     }
 
-  bucket = bucket_lookup (queue, task->priority);
+  /* Usually the task that starts next: the head of the first bucket. */
+  if (queue->n_buckets > 0 && queue->order[0]->head == task)
+    bucket = queue->order[0];
+  else
+    bucket = bucket_lookup (queue, task->priority);
   g_assert (bucket != NULL);
 
   if (task->run_prev != NULL)

@@ -36,7 +36,17 @@ OsiisoTaskContext *
 _osiiso_task_context_new (OsiisoTask *task,
                           guint       attempt)
 {
-  OsiisoTaskContext *self = g_new0 (OsiisoTaskContext, 1);
+  return _osiiso_task_context_new_in (NULL, task, attempt);
+}
+
+/* A thread queue's worker reuses the context of its last attempt when
+ * nobody else kept it: no allocation under the queue's lock per task. */
+OsiisoTaskContext *
+_osiiso_task_context_new_in (OsiisoTaskContext *blank,
+                             OsiisoTask        *task,
+                             guint              attempt)
+{
+  OsiisoTaskContext *self = blank != NULL ? blank : g_new0 (OsiisoTaskContext, 1);
 
   self->ref_count = 1;
   self->attempt = attempt;
@@ -62,6 +72,18 @@ osiiso_task_context_ref (OsiisoTaskContext *self)
   return self;
 }
 
+static void
+release_contents (OsiisoTaskContext *self)
+{
+  if (self->has_value)
+    g_value_unset (&self->value);
+  g_clear_object (&self->cancellable);
+  g_clear_pointer (&self->input, g_variant_unref);
+  g_clear_object (&self->queue);
+  _osiiso_task_data_unref (self->task);
+  _osiiso_task_unref (self->task);
+}
+
 /**
  * osiiso_task_context_unref:
  * @self: (transfer full): a #OsiisoTaskContext
@@ -76,14 +98,19 @@ osiiso_task_context_unref (OsiisoTaskContext *self)
   if (!g_atomic_int_dec_and_test (&self->ref_count))
     return;
 
-  if (self->has_value)
-    g_value_unset (&self->value);
-  g_clear_object (&self->cancellable);
-  g_clear_pointer (&self->input, g_variant_unref);
-  g_clear_object (&self->queue);
-  _osiiso_task_data_unref (self->task);
-  _osiiso_task_unref (self->task);
+  release_contents (self);
   g_free (self);
+}
+
+OsiisoTaskContext *
+_osiiso_task_context_recycle (OsiisoTaskContext *self)
+{
+  if (!g_atomic_int_dec_and_test (&self->ref_count))
+    return NULL;
+
+  release_contents (self);
+  memset (self, 0, sizeof *self);
+  return self;
 }
 
 GCancellable *

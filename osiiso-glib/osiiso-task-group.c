@@ -71,7 +71,8 @@ struct _OsiisoTaskGroup
   GHashTable        *stamped;         /* options given → their copy with the group's id */
   OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
 
-  GArray            *order;           /* indices in completion order (the queue's lock) */
+  guint             *order;           /* indices in completion order (the queue's lock) */
+  guint              n_order;         /* of them; room for every task is made at submission */
 
   OsiisoCheckpoint  *checkpoint;      /* resumable: inputs that succeeded are restored */
   char              *checkpoint_ns;
@@ -814,7 +815,7 @@ _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
                                     OsiisoQueue     *queue)
 {
   self->link = _osiiso_queue_get_link (queue);
-  self->order = g_array_sized_new (FALSE, FALSE, sizeof (guint), self->tasks->len);
+  self->order = g_new (guint, MAX (self->tasks->len, 1));
   for (guint i = 0; i < self->tasks->len; i++)
     {
       OsiisoBatch *batch = ((OsiisoTask *) g_ptr_array_index (self->tasks, i))->batch;
@@ -823,7 +824,7 @@ _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
         batch->group = g_object_ref (self);
       /* Restored tasks are done already: first in completion order. */
       if (_osiiso_task_status_is_final (((OsiisoTask *) g_ptr_array_index (self->tasks, i))->status))
-        g_array_append_val (self->order, i);
+        self->order[self->n_order++] = i;
     }
   self->n_delivered = self->n_restored;
   self->plain = NULL;   /* its tasks own it now; no more adds */
@@ -834,7 +835,7 @@ void
 _osiiso_task_group_finished_locked (OsiisoTaskGroup *self,
                                     OsiisoTask      *task)
 {
-  g_array_append_val (self->order, task->index);
+  self->order[self->n_order++] = task->index;
 }
 
 static gboolean complete_wait (OsiisoTaskGroup *self, PendingWait *wait);
@@ -1043,7 +1044,7 @@ finished_enough (gpointer data)
 {
   Needed *needed = data;
 
-  if (needed->group->order->len < needed->needed)
+  if (needed->group->n_order < needed->needed)
     return FALSE;
   return !needed->delivered || g_atomic_int_get ((gint *) &needed->group->n_delivered) >= (gint) needed->needed;
 }
@@ -1068,9 +1069,9 @@ osiiso_task_group_get_n_completed (OsiisoTaskGroup *self)
     return 0;
   queue = _osiiso_queue_link_dup_queue (self->link);
   if (queue == NULL)
-    return self->order->len;   /* nothing changes any more */
+    return self->n_order;   /* nothing changes any more */
   _osiiso_queue_lock (queue);
-  n = self->order->len;
+  n = self->n_order;
   _osiiso_queue_unlock (queue);
   return n;
 }
@@ -1133,7 +1134,7 @@ wait_finished (OsiisoTaskGroup  *self,
   if (queue == NULL)
     {
       /* A finalized queue ended every task: nothing changes any more. */
-      if (self->order->len >= needed)
+      if (self->n_order >= needed)
         return TRUE;
       g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED, _("the queue is gone"));
       return FALSE;
@@ -1285,7 +1286,7 @@ osiiso_task_group_wait_completed (OsiisoTaskGroup  *self,
   queue = _osiiso_queue_link_dup_queue (self->link);
   if (queue != NULL)
     _osiiso_queue_lock (queue);
-  index = g_array_index (self->order, guint, n);
+  index = self->order[n];
   if (queue != NULL)
     _osiiso_queue_unlock (queue);
   return _osiiso_task_group_ensure_handle (self, index);
@@ -1314,7 +1315,7 @@ complete_wait (OsiisoTaskGroup *self,
 
       if (queue != NULL)
         _osiiso_queue_lock (queue);
-      index = g_array_index (self->order, guint, wait->needed - 1);
+      index = self->order[wait->needed - 1];
       if (queue != NULL)
         _osiiso_queue_unlock (queue);
       g_task_return_pointer (wait->task, g_object_ref (_osiiso_task_group_ensure_handle (self, index)),
@@ -1586,7 +1587,7 @@ osiiso_task_group_finalize (GObject *object)
       g_clear_object (&self->handles[i]);
   g_free (self->handles);
   g_ptr_array_unref (self->tasks);   /* unsubmitted tasks free their data */
-  g_clear_pointer (&self->order, g_array_unref);
+  g_clear_pointer (&self->order, g_free);
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);
   g_clear_error (&self->invalid);
   g_clear_pointer (&self->values, osiiso_run_summary_unref);

@@ -137,6 +137,15 @@ OsiisoTaskStatus   _osiiso_task_get_status       (OsiisoTask        *task);
 /* osiiso-task-context.c */
 OsiisoTaskContext *_osiiso_task_context_new       (OsiisoTask        *task,
                                                    guint              attempt);
+/* Builds a context in @blank, memory from _osiiso_task_context_recycle(),
+ * or in new memory if @blank is NULL. */
+OsiisoTaskContext *_osiiso_task_context_new_in    (OsiisoTaskContext *blank,
+                                                   OsiisoTask        *task,
+                                                   guint              attempt);
+/* Drops a reference; if it was the last, returns the context's memory,
+ * emptied, for _osiiso_task_context_new_in(), instead of freeing it.
+ * Otherwise NULL. Lock not held: it may release the task's data. */
+OsiisoTaskContext *_osiiso_task_context_recycle   (OsiisoTaskContext *self);
 /* Marks the attempt interrupted; returns the cancellable to cancel (owned)
  * once the caller has dropped the queue's lock, or NULL. */
 GCancellable      *_osiiso_task_context_interrupt (OsiisoTaskContext *self);

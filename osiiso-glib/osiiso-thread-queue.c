@@ -118,7 +118,7 @@ runner (gpointer token,
 {
   OsiisoThreadQueue *self = data;
   OsiisoQueue *queue = OSIISO_QUEUE (self);
-  OsiisoTaskContext *context, *finished = NULL;
+  OsiisoTaskContext *context, *finished = NULL, *blank = NULL;
 
   g_private_set (&serving_pool, self->pool);
   run_initializer_once (self);
@@ -126,7 +126,7 @@ runner (gpointer token,
   _osiiso_queue_lock (queue);
   self->n_pulling--;
 
-  while ((context = _osiiso_queue_take_next_locked (queue)) != NULL)
+  while ((context = _osiiso_queue_take_next_into_locked (queue, &blank)) != NULL)
     {
       OsiisoTask *task = context->task;
       GError *error = NULL;
@@ -136,7 +136,9 @@ runner (gpointer token,
 
       /* Dropping a context may free the task's data (when an abandoned
        * attempt outlived its task), which runs user code: never under the
-       * lock. */
+       * lock. Its memory serves the next attempt unless someone kept it. */
+      if (finished != NULL && blank == NULL)
+        blank = _osiiso_task_context_recycle (g_steal_pointer (&finished));
       g_clear_pointer (&finished, osiiso_task_context_unref);
 
       ok = task->func (context, task->user_data, &error);
@@ -156,6 +158,7 @@ runner (gpointer token,
 
   _osiiso_queue_unlock (queue);
   g_clear_pointer (&finished, osiiso_task_context_unref);
+  g_free (blank);
   g_object_unref (self);   /* may be the last reference: see finalize */
   g_private_set (&serving_pool, NULL);
 }
