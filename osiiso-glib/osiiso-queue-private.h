@@ -64,6 +64,10 @@ void               _osiiso_queue_wake_locked         (OsiisoQueue         *self)
  * completions), for a backend whose own source has just completed some. */
 void               _osiiso_queue_dispatch            (OsiisoQueue         *self);
 OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);
+/* Lock held: the time the policies use as "now" until the lock is
+ * released by _osiiso_queue_unlock() (a clock read the caller just made). */
+void               _osiiso_queue_set_time_hint_locked (OsiisoQueue       *self,
+                                                       gint64             now);
 /* The same, building the context in *@blank (from
  * _osiiso_task_context_recycle()) when there is one: taken if used. */
 OsiisoTaskContext *_osiiso_queue_take_next_into_locked (OsiisoQueue       *self,
