@@ -236,13 +236,28 @@ test_crash_recovers (void)
   g_assert_cmpint (g_variant_get_int32 (value_of (after)), ==, 2);
 }
 
-static void
-stall_owner (OsiisoQueue *queue, OsiisoTaskHandle *handle, gpointer data)
+typedef struct
 {
+  OsiisoTaskHandle *first;
+  const char       *pid_file;
+} Stall;
+
+static void
+stall_owner (OsiisoQueue *queue, OsiisoTaskHandle *handle, Stall *stall)
+{
+  g_autofree char *contents = NULL;
+  gint64 deadline = g_get_monotonic_time () + 10 * G_USEC_PER_SEC;
+
   /* Keeps the owner context busy until the worker has replied and exited,
    * so that the reply and the exit are seen in the same iteration. */
-  if (handle == data)
-    g_usleep (300 * 1000);
+  if (handle != stall->first)
+    return;
+  while (!g_file_get_contents (stall->pid_file, &contents, NULL, NULL))
+    {
+      g_assert_cmpint (g_get_monotonic_time (), <, deadline);
+      g_usleep (10 * 1000);
+    }
+  g_assert_true (wait_process_gone (atoi (contents), 10));
 }
 
 static void
@@ -252,10 +267,14 @@ test_reply_then_exit (void)
   g_autoptr(OsiisoTaskHandle) first = NULL;
   g_autoptr(OsiisoTaskHandle) second = NULL;
   g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autofree char *dir = g_dir_make_tmp ("osiiso-test-XXXXXX", NULL);
+  g_autofree char *pid_file = g_build_filename (dir, "exited", NULL);
+  Stall stall = { NULL, pid_file };
 
-  first = call (queue, "reply-then-exit", NULL, NULL);
+  first = call (queue, "reply-then-exit", g_variant_new_string (pid_file), NULL);
   second = call (queue, "pid", NULL, NULL);
-  g_signal_connect (queue, "task-started", G_CALLBACK (stall_owner), first);
+  stall.first = first;
+  g_signal_connect (queue, "task-started", G_CALLBACK (stall_owner), &stall);
   summary = run_ok (queue);
 
   /* The worker that replied and then exited was not given the second
@@ -264,6 +283,9 @@ test_reply_then_exit (void)
   g_assert_cmpint (g_variant_get_int32 (value_of (second)), >, 0);
   g_assert_cmpint (g_variant_get_int32 (value_of (second)), !=, g_variant_get_int32 (value_of (first)));
   g_assert_cmpuint (osiiso_task_handle_get_attempts (second), ==, 1);
+
+  g_unlink (pid_file);
+  g_rmdir (dir);
 }
 
 static void

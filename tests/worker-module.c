@@ -124,17 +124,23 @@ exit_with (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError 
 static gpointer
 exit_soon (gpointer data)
 {
-  g_usleep (50 * 1000);
+  g_autofree char *pid_file = data;
+  g_autofree char *text = g_strdup_printf ("%d", (int) getpid ());
+
+  /* Time for the reply to be written. */
+  g_usleep (100 * 1000);
+  g_file_set_contents (pid_file, text, -1, NULL);
   _exit (0);
 }
 
-/* Replies, then exits 50 ms later, as a worker that ends itself after a
- * task would: the parent must see the exit before it sends the next
- * request. */
+/* Replies, then exits 100 ms later, as a worker that ends itself after a
+ * task would, writing its pid to the file given just before it exits. */
 static GVariant *
 reply_then_exit (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError **error)
 {
-  g_thread_unref (g_thread_new ("exit-soon", exit_soon, NULL));
+  if (!check_type (argument, "s", "reply-then-exit", error))
+    return NULL;
+  g_thread_unref (g_thread_new ("exit-soon", exit_soon, g_variant_dup_string (argument, NULL)));
   return g_variant_new_int32 ((gint32) getpid ());
 }
 
