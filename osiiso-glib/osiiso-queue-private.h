@@ -65,7 +65,8 @@ void               _osiiso_queue_wake_locked         (OsiisoQueue         *self)
 void               _osiiso_queue_dispatch            (OsiisoQueue         *self);
 OsiisoTaskContext *_osiiso_queue_take_next_locked    (OsiisoQueue         *self);
 /* Lock held: the time the policies use as "now" until the lock is
- * released by _osiiso_queue_unlock() (a clock read the caller just made). */
+ * released by _osiiso_queue_unlock(): a clock read the caller made after
+ * taking the lock (never before: others may have used a later time). */
 void               _osiiso_queue_set_time_hint_locked (OsiisoQueue       *self,
                                                        gint64             now);
 /* The same, building the context in *@blank (from

@@ -131,7 +131,6 @@ runner (gpointer token,
       OsiisoTask *task = context->task;
       GError *error = NULL;
       gboolean ok;
-      gint64 now;
 
       _osiiso_queue_unlock (queue);
 
@@ -145,10 +144,10 @@ runner (gpointer token,
       ok = task->func (context, task->user_data, &error);
       if (!ok && error == NULL)
         g_debug ("Task %" G_GUINT64_FORMAT " returned FALSE without an error", task->id);
-      now = g_get_monotonic_time ();
       _osiiso_queue_lock (queue);
-      /* This task's end and the next one's start. */
-      _osiiso_queue_set_time_hint_locked (queue, now);
+      /* This task's end and the next one's start: read once the lock is
+       * held, so that it is not older than what other holders used. */
+      _osiiso_queue_set_time_hint_locked (queue, g_get_monotonic_time ());
 
       if (context->abandoned)
         {
