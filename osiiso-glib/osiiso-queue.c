@@ -191,6 +191,9 @@ typedef struct
 
   /* Owner context only. */
   GPtrArray           *history;       /* every OsiisoTaskResult since reset/clear */
+  EventList            delivery;      /* the events being delivered */
+  guint                delivery_pos;  /* the next of them */
+  guint                delivering;    /* deliver_events() calls running (nested main loops) */
   GPtrArray           *unreported;    /* results for the next run summary */
   Run                 *run;
   GSList              *joins;         /* GTasks waiting until nothing is outstanding */
@@ -974,8 +977,6 @@ observed_handle (OsiisoTask *task)
 
 static void
 deliver_events (OsiisoQueue *self,
-                Event       *events,
-                guint        n_events,
                 gboolean     emit)
 {
   OsiisoQueuePrivate *priv = PRIV (self);
@@ -992,9 +993,18 @@ deliver_events (OsiisoQueue *self,
   want_completed = emit && (klass->task_completed != NULL
                             || g_signal_has_handler_pending (self, signals[TASK_COMPLETED], 0, FALSE));
 
-  for (guint i = 0; i < n_events; i++)
+  /* A handler may run a nested main loop, whose dispatch of the queue
+   * goes on with this same list (see queue_dispatch()), so that every
+   * event is delivered once and in order. So the list is read afresh for
+   * every event: the nested dispatch may have moved and extended it. */
+  priv->delivering++;
+  while (priv->delivery_pos < priv->delivery.len)
     {
-      Event *event = &events[i];
+      guint i = priv->delivery_pos++;
+      guint n_events = priv->delivery.len;
+      Event *events = priv->delivery.items;
+      Event copy = events[i];
+      Event *event = &copy;
       OsiisoTask *task = event->task;
 
       /* The tasks were written moments ago on a worker's core: fetch them
@@ -1059,6 +1069,7 @@ deliver_events (OsiisoQueue *self,
           g_assert_not_reached ();
         }
     }
+  priv->delivering--;
 }
 
 static void
@@ -1100,6 +1111,7 @@ queue_dispatch (OsiisoQueue *self,
 {
   OsiisoQueuePrivate *priv = PRIV (self);
   EventList events;
+  gboolean outermost;
 
   _osiiso_queue_lock (self);
   disarm_locked (priv);
@@ -1120,7 +1132,30 @@ queue_dispatch (OsiisoQueue *self,
   priv->spare_events = (EventList) { NULL, 0, 0 };
   _osiiso_queue_unlock (self);
 
-  deliver_events (self, events.items, events.len, emit);
+  /* Inside a handler's nested main loop, the new events go after those
+   * the outer delivery has not reached yet. */
+  outermost = priv->delivering == 0;
+  if (outermost)
+    {
+      priv->delivery = events;
+      priv->delivery_pos = 0;
+    }
+  else if (events.len > 0)
+    {
+      EventList *delivery = &priv->delivery;
+
+      if (delivery->len + events.len > delivery->size)
+        {
+          delivery->size = MAX (delivery->size * 2, delivery->len + events.len);
+          delivery->items = g_renew (Event, delivery->items, delivery->size);
+        }
+      memcpy (delivery->items + delivery->len, events.items, events.len * sizeof (Event));
+      delivery->len += events.len;
+    }
+  if (!outermost)
+    g_free (events.items);
+
+  deliver_events (self, emit);
 
   if (emit)
     {
@@ -1128,11 +1163,21 @@ queue_dispatch (OsiisoQueue *self,
       check_waiters (self);
     }
 
+  /* The outermost delivery owns the list, delivered by now. */
+  if (outermost)
+    {
+      events = priv->delivery;
+      priv->delivery = (EventList) { NULL, 0, 0 };
+      priv->delivery_pos = 0;
+    }
+  else
+    events = (EventList) { NULL, 0, 0 };
+
   _osiiso_queue_lock (self);
   /* Two lists take turns, so that a busy queue's workers do not grow a
    * fresh one (reallocations, page faults) for every batch; one of more
    * than a few hundred kilobytes is not kept idle. */
-  if (priv->spare_events.items == NULL && events.size <= 16384)
+  if (priv->spare_events.items == NULL && events.items != NULL && events.size <= 16384)
     {
       events.len = 0;
       priv->spare_events = events;
@@ -1536,6 +1581,7 @@ osiiso_queue_finalize (GObject *object)
   _osiiso_heap_clear (&priv->timers);
   g_free (priv->events.items);
   g_free (priv->spare_events.items);
+  g_free (priv->delivery.items);
   g_ptr_array_unref (priv->to_cancel);
   g_ptr_array_unref (priv->history);
   g_ptr_array_unref (priv->unreported);
@@ -2130,7 +2176,10 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
    * the lock is taken. (Refused later, the group may be submitted again;
    * its restored tasks stay restored.) */
   if (!_osiiso_task_group_restore (group, error))
-    return FALSE;
+    {
+      _osiiso_task_group_unclaim (group);
+      return FALSE;
+    }
   for (guint i = 0; i < tasks->len; i++)
     set_due (g_ptr_array_index (tasks, i), now);
 
@@ -2138,6 +2187,7 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
   if (!accepting_locked (priv))
     {
       _osiiso_queue_unlock (self);
+      _osiiso_task_group_unclaim (group);
       g_set_error_literal (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED,
                            _("the queue is not accepting tasks"));
       return FALSE;
@@ -2148,6 +2198,7 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
       guint room = priv->size > outstanding_locked (priv) ? priv->size - outstanding_locked (priv) : 0;
 
       _osiiso_queue_unlock (self);
+      _osiiso_task_group_unclaim (group);
       g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_FULL,
                    _("the queue has room for %u more tasks, not the %u of group “%s”"),
                    room, n_to_run, osiiso_task_group_get_id (group));

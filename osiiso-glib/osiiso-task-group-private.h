@@ -38,6 +38,9 @@ GObject           *_osiiso_batch_get_input_object    (OsiisoBatch       *batch,
 /* Admission (osiiso-queue.c): the group's tasks, its entries' kinds and
  * the first error found while it was built. */
 GPtrArray         *_osiiso_task_group_get_tasks      (OsiisoTaskGroup   *self);
+/* Also claims the group for the caller's submission: a refused submission
+ * gives it back with _osiiso_task_group_unclaim(). */
+void               _osiiso_task_group_unclaim        (OsiisoTaskGroup   *self);
 gboolean           _osiiso_task_group_check          (OsiisoTaskGroup   *self,
                                                       gboolean           process_backend,
                                                       GError           **error);

@@ -67,6 +67,7 @@ struct _OsiisoTaskGroup
   guint              has_functions : 1;
   guint              has_process : 1;
   gint               submitted;       /* atomic */
+  gint               claimed;         /* atomic: a submission is under way, or done */
   OsiisoQueueLink   *link;            /* the queue, once submitted */
   GHashTable        *stamped;         /* options given → their copy with the group's id */
   OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
@@ -807,7 +808,20 @@ _osiiso_task_group_check (OsiisoTaskGroup  *self,
                    self->id);
       return FALSE;
     }
+  /* Two threads submitting the same group at once: one goes on. */
+  if (!g_atomic_int_compare_and_exchange (&self->claimed, 0, 1))
+    {
+      g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
+                   _("the group “%s” was already submitted"), self->id);
+      return FALSE;
+    }
   return TRUE;
+}
+
+void
+_osiiso_task_group_unclaim (OsiisoTaskGroup *self)
+{
+  g_atomic_int_set (&self->claimed, 0);
 }
 
 void

@@ -841,6 +841,59 @@ test_checkpoint_killed (void)
   g_rmdir (dir);
 }
 
+typedef struct
+{
+  OsiisoQueue     *queue;
+  OsiisoTaskGroup *group;
+  gint            *start;     /* atomic: both threads go when it is 2 */
+  gint             accepted;
+} Racer;
+
+static gpointer
+race_submit (gpointer data)
+{
+  Racer *racer = data;
+  GError *error = NULL;
+
+  g_atomic_int_inc (racer->start);
+  while (g_atomic_int_get (racer->start) < 2)
+    g_thread_yield ();
+  if (osiiso_queue_submit_group (racer->queue, racer->group, &error))
+    racer->accepted = 1;
+  else
+    g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
+  g_clear_error (&error);
+  return NULL;
+}
+
+static void
+test_concurrent_submit (void)
+{
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  const guint rounds = 50, size = 16;
+
+  for (guint r = 0; r < rounds; r++)
+    {
+      g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new (NULL);
+      gint start = 0;
+      Racer a = { queue, group, &start, 0 }, b = { queue, group, &start, 0 };
+      GThread *ta, *tb;
+
+      for (guint i = 0; i < size; i++)
+        osiiso_task_group_add (group, task_ok, NULL, NULL, NULL, NULL);
+      ta = g_thread_new ("submit-a", race_submit, &a);
+      tb = g_thread_new ("submit-b", race_submit, &b);
+      g_thread_join (ta);
+      g_thread_join (tb);
+      /* Exactly one of two simultaneous submissions is accepted. */
+      g_assert_cmpint (a.accepted + b.accepted, ==, 1);
+    }
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, rounds * size);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -852,6 +905,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/map-values-in-order", test_map_values_in_order);
   g_test_add_func ("/group/list-model", test_list_model);
   g_test_add_func ("/group/atomic-admission", test_atomic_admission);
+  g_test_add_func ("/group/concurrent-submit", test_concurrent_submit);
   g_test_add_func ("/group/values-error-when-failed-or-cancelled", test_values_error_when_failed_or_cancelled);
   g_test_add_func ("/group/completion-order", test_completion_order);
   g_test_add_func ("/group/wait-async", test_wait_async);

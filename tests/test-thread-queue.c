@@ -360,6 +360,85 @@ test_busy_stream_batched (void)
   g_assert_cmpfloat (stream.notifies, <=, 2 * elapsed_ms + 20);
 }
 
+/* Ids of tasks whose task-started (value 1) and task-completed (value 2)
+ * were emitted; a nested main loop in a handler must keep that order. */
+typedef struct
+{
+  GHashTable *seen;
+  guint       completed;
+  guint       nested;
+  guint       loops;
+  gboolean    in_order;
+} Nesting;
+
+static gboolean
+task_maybe_sleep (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  if (g_random_int_range (0, 8) == 0)
+    g_usleep (g_random_int_range (0, 500));
+  return TRUE;
+}
+
+static void
+nesting_started (OsiisoQueue *queue, OsiisoTaskHandle *handle, Nesting *n)
+{
+  gpointer id = GSIZE_TO_POINTER ((gsize) osiiso_task_handle_get_id (handle));
+
+  n->in_order &= !g_hash_table_contains (n->seen, id);
+  g_hash_table_insert (n->seen, id, GINT_TO_POINTER (1));
+}
+
+static void
+nesting_completed (OsiisoQueue *queue, OsiisoTaskResult *result, Nesting *n)
+{
+  gpointer id = GSIZE_TO_POINTER ((gsize) osiiso_task_result_get_task_id (result));
+  guint target;
+
+  n->in_order &= GPOINTER_TO_INT (g_hash_table_lookup (n->seen, id)) == 1;
+  g_hash_table_insert (n->seen, id, GINT_TO_POINTER (2));
+  n->completed++;
+
+  /* Every eighth completion runs a nested main loop until three more
+   * tasks, submitted here, have completed, two levels deep at most. */
+  if (n->completed % 8 != 0 || n->nested >= 2)
+    return;
+  n->nested++;
+  n->loops++;
+  target = n->completed + 3;
+  for (guint i = 0; i < 3; i++)
+    submit_ok (queue, task_maybe_sleep, NULL, NULL);
+  while (n->completed < target)
+    g_main_context_iteration (NULL, TRUE);
+  n->nested--;
+}
+
+static void
+test_nested_loop_in_handler (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (2);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  Nesting n = { seen, 0, 0, 0, TRUE };
+  GHashTableIter iter;
+  gpointer value;
+
+  g_signal_connect (queue, "task-started", G_CALLBACK (nesting_started), &n);
+  g_signal_connect (queue, "task-completed", G_CALLBACK (nesting_completed), &n);
+  for (guint i = 0; i < 400; i++)
+    submit_ok (OSIISO_QUEUE (queue), task_maybe_sleep, NULL, NULL);
+  summary = run_ok (OSIISO_QUEUE (queue));
+
+  /* Each task was started, then completed, once, in that order, though
+   * handlers ran main loops inside the delivery of a batch. */
+  g_assert_true (n.in_order);
+  g_assert_cmpuint (n.completed, ==, g_hash_table_size (seen));
+  g_assert_cmpuint (n.loops, >, 10);
+  g_assert_cmpuint (n.completed, ==, 400 + 3 * n.loops);
+  g_hash_table_iter_init (&iter, seen);
+  while (g_hash_table_iter_next (&iter, NULL, &value))
+    g_assert_cmpint (GPOINTER_TO_INT (value), ==, 2);
+}
+
 int
 main (int argc, char **argv)
 {
@@ -374,6 +453,7 @@ main (int argc, char **argv)
   g_test_add_func ("/thread-queue/false-without-error-fails", test_false_without_error_fails);
   g_test_add_func ("/thread-queue/data-outlives-abandoned-attempt", test_data_outlives_abandoned_attempt);
   g_test_add_func ("/thread-queue/busy-stream-batched", test_busy_stream_batched);
+  g_test_add_func ("/thread-queue/nested-loop-in-handler", test_nested_loop_in_handler);
 
   return g_test_run ();
 }
