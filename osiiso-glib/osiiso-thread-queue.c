@@ -136,10 +136,10 @@ runner (gpointer token,
 
       /* Dropping a context may free the task's data (when an abandoned
        * attempt outlived its task), which runs user code: never under the
-       * lock. Its memory serves the next attempt unless someone kept it. */
-      if (finished != NULL && blank == NULL)
+       * lock. Its memory serves the next attempt unless someone kept it
+       * (take_next has just used the last blank, so there is none). */
+      if (finished != NULL)
         blank = _osiiso_task_context_recycle (g_steal_pointer (&finished));
-      g_clear_pointer (&finished, osiiso_task_context_unref);
 
       ok = task->func (context, task->user_data, &error);
       if (!ok && error == NULL)
