@@ -15,7 +15,10 @@
  *   N calls of "echo", each with a 16-byte "ay" argument, are submitted
  *   with osiiso_process_queue_submit_call(), then osiiso_queue_run()
  *   runs them all; timed from the first submission to the return of the
- *   run. The queue sends each worker one request at a time.
+ *   run. The queue sends each worker one request at a time; the workers
+ *   poll for their next request for up to 50 µs after each reply rather
+ *   than sleeping (OsiisoWorker's default; OSIISO_WORKER_SPIN_USEC=0 in
+ *   the environment turns that off, to see what it is worth).
  * - raw-gio: perf-anchors.md's gsubprocess-gio-rpc. 2 persistent
  *   bench/w4b-peer processes (plain C: read 16 bytes, write them back)
  *   started with GSubprocess (stdin and stdout pipes); on a GMainLoop, each

@@ -9,7 +9,10 @@
 
 #include <errno.h>
 #include <fcntl.h>
+#include <poll.h>
+#include <sched.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <unistd.h>
 
 /**
@@ -123,6 +126,20 @@
  * error, and standard input reads from `/dev/null`. C stdio buffers are
  * flushed before each reply. The private descriptors are close-on-exec, so
  * programs that tasks start do not hold the queue's pipes.
+ *
+ * ## Waiting for the next request
+ *
+ * While requests follow each other closely, a worker does not go to sleep
+ * between them: after a reply it polls its input for up to 50 µs (yielding
+ * the processor to anything else that is ready to run) before it blocks.
+ * Waking a sleeping process costs more than a tiny task does, so this
+ * doubles the rate of small requests on a busy pool. A worker keeps
+ * polling only while its requests keep arriving within that window; once
+ * one arrives later, it sleeps until the next one, so an idle worker
+ * costs nothing. Set the environment variable
+ * `OSIISO_WORKER_SPIN_USEC` to another number of microseconds (up to
+ * 100000) in the worker's environment to change the window; 0 turns the
+ * polling off.
  *
  * ## Exit status
  *
@@ -426,12 +443,53 @@ serve_request (OsiisoWorker  *self,
   return send_reply (id, error == NULL ? value : NULL, error, io_error);
 }
 
+/* How long a worker polls for its next request before it sleeps in
+ * read(), in µs. A process woken from sleep on another processor costs
+ * tens of µs on a virtual machine (perf: the waker's inter-processor
+ * interrupt and the sleeper's way out of idle); a poll() that finds
+ * nothing costs well under one. */
+#define DEFAULT_SPIN_USEC 50
+#define MAX_SPIN_USEC     100000
+
+static gint64
+spin_usec_from_environment (void)
+{
+  const char *value = g_getenv ("OSIISO_WORKER_SPIN_USEC");
+  guint64 usec;
+
+  if (value == NULL || !g_ascii_string_to_unsigned (value, 10, 0, MAX_SPIN_USEC, &usec, NULL))
+    return DEFAULT_SPIN_USEC;
+  return (gint64) usec;
+}
+
+/* Polls @fd for input until @deadline, giving way to other threads and
+ * processes in between. Returns whether it is readable (or at its end:
+ * read() then finds out which). */
+static gboolean
+poll_until (int    fd,
+            gint64 deadline)
+{
+  do
+    {
+      struct pollfd pfd = { fd, POLLIN, 0 };
+
+      if (poll (&pfd, 1, 0) != 0)
+        return TRUE;
+      sched_yield ();
+    }
+  while (g_get_monotonic_time () < deadline);
+  return FALSE;
+}
+
 static gint
 serve (OsiisoWorker  *self,
        GError       **error)
 {
   g_autoptr(GError) init_error = NULL;
   g_auto(OsiisoProtocolReader) reader = { 0 };
+  gint64 spin_usec = spin_usec_from_environment ();
+  gint64 replied;
+  gboolean busy = TRUE;
 
   if (!take_protocol_fds (error))
     return 2;
@@ -458,7 +516,18 @@ serve (OsiisoWorker  *self,
       const char *name;
       guint64 id;
 
+      /* Adaptive: poll for the next request while the last one came
+       * within the window; otherwise sleep in read() right away. */
+      replied = 0;
+      if (spin_usec > 0 && reader.start == reader.end)
+        {
+          replied = g_get_monotonic_time ();
+          if (busy && poll_until (protocol_in, replied + spin_usec))
+            replied = 0;   /* it came within the window: still busy */
+        }
       request = _osiiso_protocol_read_frame (protocol_in, &reader, &local_error);
+      if (replied != 0)
+        busy = g_get_monotonic_time () - replied <= spin_usec;
       if (request == NULL && local_error == NULL)
         return 0;   /* the parent closed the pipe */
       /* The parent is trusted: the argument's normal form is not checked

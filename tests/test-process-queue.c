@@ -288,6 +288,48 @@ test_reply_then_exit (void)
   g_rmdir (dir);
 }
 
+/* Runs "sleeps", @n "echo" calls and "sleeps" again on one worker whose
+ * environment sets OSIISO_WORKER_SPIN_USEC to @spin_usec, and returns how
+ * many times the worker slept in between. */
+static gint64
+count_worker_sleeps (const char *spin_usec,
+                     guint       n)
+{
+  g_autoptr(OsiisoQueue) queue = NULL;
+  g_autoptr(OsiisoTaskHandle) before = NULL;
+  g_autoptr(OsiisoTaskHandle) after = NULL;
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+
+  /* Workers start in the run and take the environment then. */
+  g_setenv ("OSIISO_WORKER_SPIN_USEC", spin_usec, TRUE);
+  queue = c_queue_new (1);
+  before = call (queue, "sleeps", NULL, NULL);
+  for (guint i = 0; i < n; i++)
+    g_object_unref (call (queue, "echo", g_variant_new_uint32 (i), NULL));
+  after = call (queue, "sleeps", NULL, NULL);
+  summary = run_ok (queue);
+  g_unsetenv ("OSIISO_WORKER_SPIN_USEC");
+
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, n + 2);
+  return g_variant_get_int64 (value_of (after)) - g_variant_get_int64 (value_of (before));
+}
+
+/* A worker that gets its requests in quick succession polls for the next
+ * one rather than sleeping in read() after every reply. The window is
+ * widened to 20 ms so that a slow parent (valgrind, a loaded machine)
+ * still answers within it. */
+static void
+test_worker_polls_between_requests (void)
+{
+  const guint n = 400;
+  gint64 polling = count_worker_sleeps ("20000", n);
+  gint64 sleeping = count_worker_sleeps ("0", n);
+
+  g_test_message ("worker slept %" G_GINT64_FORMAT " times in %u requests polling, "
+                  "%" G_GINT64_FORMAT " times without", polling, n, sleeping);
+  g_assert_cmpint (polling, <, n / 4);
+}
+
 static void
 test_timeout_kills_process_group (void)
 {
@@ -684,6 +726,7 @@ main (int argc, char **argv)
   g_test_add_func ("/process-queue/large-messages", test_large_messages);
   g_test_add_func ("/process-queue/crash-recovers", test_crash_recovers);
   g_test_add_func ("/process-queue/reply-then-exit", test_reply_then_exit);
+  g_test_add_func ("/process-queue/worker-polls-between-requests", test_worker_polls_between_requests);
   g_test_add_func ("/process-queue/timeout-kills-process-group", test_timeout_kills_process_group);
   g_test_add_func ("/process-queue/cancel-running-and-queued", test_cancel_running_and_queued);
   g_test_add_func ("/process-queue/bad-workers", test_bad_workers);

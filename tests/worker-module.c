@@ -5,6 +5,8 @@
  * Functions (argument → value):
  *   echo              any → the argument
  *   pid               any → i, the worker's process id
+ *   sleeps            any → x, how many times the serving thread slept
+ *                     (voluntary context switches, getrusage RUSAGE_THREAD)
  *   add               (ii) → i
  *   counter           any → i, a per-process counter, incremented per call
  *   init-count        any → i, how many times the initializer ran (1)
@@ -22,12 +24,14 @@
  * fails with G_IO_ERROR_NOT_INITIALIZED and that variable's value as message.
  */
 
+#define _GNU_SOURCE   /* RUSAGE_THREAD */
 #include <osiiso-glib/osiiso-glib.h>
 
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <sys/resource.h>
 #include <sys/types.h>
 #include <unistd.h>
 
@@ -59,6 +63,19 @@ static GVariant *
 pid (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError **error)
 {
   return g_variant_new_int32 (getpid ());
+}
+
+static GVariant *
+sleeps (OsiisoWorker *worker, GVariant *argument, gpointer user_data, GError **error)
+{
+  struct rusage usage;
+
+  if (getrusage (RUSAGE_THREAD, &usage) < 0)
+    {
+      g_set_error (error, G_IO_ERROR, g_io_error_from_errno (errno), "getrusage: %s", g_strerror (errno));
+      return NULL;
+    }
+  return g_variant_new_int64 (usage.ru_nvcsw);
 }
 
 static GVariant *
@@ -210,6 +227,7 @@ osiiso_worker_module_init (OsiisoWorker  *worker,
   } functions[] = {
     { "echo", echo },
     { "pid", pid },
+    { "sleeps", sleeps },
     { "add", add },
     { "counter", count },
     { "init-count", get_init_count },
