@@ -139,7 +139,7 @@
  * costs nothing. Set the environment variable
  * `OSIISO_WORKER_SPIN_USEC` to another number of microseconds (up to
  * 100000) in the worker's environment to change the window; 0 turns the
- * polling off.
+ * polling off, and other values are ignored.
  *
  * ## Exit status
  *
