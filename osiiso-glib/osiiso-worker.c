@@ -12,7 +12,6 @@
 #include <poll.h>
 #include <sched.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <unistd.h>
 
 /**
@@ -134,12 +133,15 @@
  * the processor to anything else that is ready to run) before it blocks.
  * Waking a sleeping process costs more than a tiny task does, so this
  * doubles the rate of small requests on a busy pool. A worker keeps
- * polling only while its requests keep arriving within that window; once
- * one arrives later, it sleeps until the next one, so an idle worker
- * costs nothing. Set the environment variable
+ * polling while each request arrives within that window; once one arrives
+ * later, it sleeps until the next one, and it polls again after a request
+ * that came within twice the window of the reply before (the wait then
+ * includes its own wake-up). So a worker spends CPU time on polling only
+ * while its requests come that often, at most the window per request,
+ * and a worker without work sleeps. Set the environment variable
  * `OSIISO_WORKER_SPIN_USEC` to another number of microseconds (up to
- * 100000) in the worker's environment to change the window; 0 turns the
- * polling off, and other values are ignored.
+ * 20000) in the worker's environment to change the window; 0 turns the
+ * polling off, and with any other value the default applies.
  *
  * ## Exit status
  *
@@ -449,7 +451,7 @@ serve_request (OsiisoWorker  *self,
  * interrupt and the sleeper's way out of idle); a poll() that finds
  * nothing costs well under one. */
 #define DEFAULT_SPIN_USEC 50
-#define MAX_SPIN_USEC     100000
+#define MAX_SPIN_USEC     20000
 
 static gint64
 spin_usec_from_environment (void)
@@ -526,8 +528,10 @@ serve (OsiisoWorker  *self,
             replied = 0;   /* it came within the window: still busy */
         }
       request = _osiiso_protocol_read_frame (protocol_in, &reader, &local_error);
+      /* After a sleep, the wait includes the worker's own wake-up: allow
+       * for it, or one late request would stop the polling for good. */
       if (replied != 0)
-        busy = g_get_monotonic_time () - replied <= spin_usec;
+        busy = g_get_monotonic_time () - replied <= (busy ? spin_usec : 2 * spin_usec);
       if (request == NULL && local_error == NULL)
         return 0;   /* the parent closed the pipe */
       /* The parent is trusted: the argument's normal form is not checked
