@@ -1157,13 +1157,9 @@ queue_dispatch (OsiisoQueue *self,
 
   deliver_events (self, emit);
 
-  if (emit)
-    {
-      notify_counts (self);
-      check_waiters (self);
-    }
-
-  /* The outermost delivery owns the list, delivered by now. */
+  /* The outermost delivery owns the list, delivered by now. Taken back
+   * before the notifications: a handler of those may run a nested main
+   * loop, whose dispatch starts a delivery of its own. */
   if (outermost)
     {
       events = priv->delivery;
@@ -1172,6 +1168,12 @@ queue_dispatch (OsiisoQueue *self,
     }
   else
     events = (EventList) { NULL, 0, 0 };
+
+  if (emit)
+    {
+      notify_counts (self);
+      check_waiters (self);
+    }
 
   _osiiso_queue_lock (self);
   /* Two lists take turns, so that a busy queue's workers do not grow a

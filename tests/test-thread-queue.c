@@ -369,6 +369,7 @@ typedef struct
   guint       nested;
   guint       loops;
   gboolean    in_order;
+  guint       notifies;
 } Nesting;
 
 static gboolean
@@ -388,20 +389,24 @@ nesting_started (OsiisoQueue *queue, OsiisoTaskHandle *handle, Nesting *n)
   g_hash_table_insert (n->seen, id, GINT_TO_POINTER (1));
 }
 
+/* Records a completion, which must follow the task's start. */
 static void
-nesting_completed (OsiisoQueue *queue, OsiisoTaskResult *result, Nesting *n)
+nesting_count (OsiisoQueue *queue, OsiisoTaskResult *result, Nesting *n)
 {
   gpointer id = GSIZE_TO_POINTER ((gsize) osiiso_task_result_get_task_id (result));
-  guint target;
 
   n->in_order &= GPOINTER_TO_INT (g_hash_table_lookup (n->seen, id)) == 1;
   g_hash_table_insert (n->seen, id, GINT_TO_POINTER (2));
   n->completed++;
+}
 
-  /* Every eighth completion runs a nested main loop until three more
-   * tasks, submitted here, have completed, two levels deep at most. */
-  if (n->completed % 8 != 0 || n->nested >= 2)
-    return;
+/* Runs a nested main loop until three more tasks, submitted here, have
+ * completed. */
+static void
+nest (OsiisoQueue *queue, Nesting *n)
+{
+  guint target;
+
   n->nested++;
   n->loops++;
   target = n->completed + 3;
@@ -413,12 +418,24 @@ nesting_completed (OsiisoQueue *queue, OsiisoTaskResult *result, Nesting *n)
 }
 
 static void
+nesting_completed (OsiisoQueue *queue, OsiisoTaskResult *result, Nesting *n)
+{
+  nesting_count (queue, result, n);
+
+  /* Every eighth completion runs a nested main loop, two levels deep at
+   * most. */
+  if (n->completed % 8 != 0 || n->nested >= 2)
+    return;
+  nest (queue, n);
+}
+
+static void
 test_nested_loop_in_handler (void)
 {
   g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (2);
   g_autoptr(OsiisoRunSummary) summary = NULL;
   g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
-  Nesting n = { seen, 0, 0, 0, TRUE };
+  Nesting n = { seen, 0, 0, 0, TRUE, 0 };
   GHashTableIter iter;
   gpointer value;
 
@@ -439,6 +456,40 @@ test_nested_loop_in_handler (void)
     g_assert_cmpint (GPOINTER_TO_INT (value), ==, 2);
 }
 
+static void
+nesting_notify (GObject *object, GParamSpec *pspec, Nesting *n)
+{
+  /* Every second notification of "completed", which comes after a
+   * delivery has ended, runs a nested main loop: the nested dispatch
+   * starts a delivery of its own. */
+  if (++n->notifies % 2 != 0 || n->nested >= 1)
+    return;
+  nest (OSIISO_QUEUE (object), n);
+}
+
+static void
+test_nested_loop_in_notify (void)
+{
+  g_autoptr(OsiisoThreadQueue) queue = osiiso_thread_queue_new (2);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GHashTable) seen = g_hash_table_new (NULL, NULL);
+  Nesting n = { seen, 0, 0, 0, TRUE, 0 };
+
+  g_signal_connect (queue, "task-started", G_CALLBACK (nesting_started), &n);
+  g_signal_connect (queue, "task-completed", G_CALLBACK (nesting_count), &n);
+  g_signal_connect (queue, "notify::completed", G_CALLBACK (nesting_notify), &n);
+  for (guint i = 0; i < 600; i++)
+    submit_ok (OSIISO_QUEUE (queue), task_maybe_sleep, NULL, NULL);
+  summary = run_ok (OSIISO_QUEUE (queue));
+
+  /* Every event was delivered once and in order, and no batch of events
+   * was lost track of (ASan and valgrind report one as a leak). */
+  g_assert_true (n.in_order);
+  g_assert_cmpuint (n.loops, >=, 2);
+  g_assert_cmpuint (n.completed, ==, 600 + 3 * n.loops);
+  g_assert_cmpuint (n.completed, ==, g_hash_table_size (seen));
+}
+
 int
 main (int argc, char **argv)
 {
@@ -454,6 +505,7 @@ main (int argc, char **argv)
   g_test_add_func ("/thread-queue/data-outlives-abandoned-attempt", test_data_outlives_abandoned_attempt);
   g_test_add_func ("/thread-queue/busy-stream-batched", test_busy_stream_batched);
   g_test_add_func ("/thread-queue/nested-loop-in-handler", test_nested_loop_in_handler);
+  g_test_add_func ("/thread-queue/nested-loop-in-notify", test_nested_loop_in_notify);
 
   return g_test_run ();
 }
