@@ -18,7 +18,9 @@ G_BEGIN_DECLS
  * smaller of the first bucket's head and the heap's top. So taking the
  * next task touches a few buckets, not a heap of every waiting task. The
  * buckets link tasks through OsiisoTask.run_prev/run_next, free while a
- * task waits. Past MAX_BUCKETS priorities, new priorities use the heap.
+ * task waits; a bucket's head has no run_prev (it is left stale), so that
+ * taking the head does not write into the next task's record. Past
+ * MAX_BUCKETS priorities, new priorities use the heap.
  *
  * The task heap is not indexed (see osiiso-heap-private.h): a task removed
  * from anywhere but its top (a cancel) leaves a dead entry behind,

@@ -283,14 +283,21 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
     bucket = bucket_lookup (queue, task->priority);
   g_assert (bucket != NULL);
 
-  if (task->run_prev != NULL)
-    task->run_prev->run_next = task->run_next;
-  else
+  /* A bucket's head has no run_prev to keep: taking the head, the usual
+   * case, writes nothing into the next task's record. That record is
+   * rarely in any cache, and a store that misses holds up the worker at
+   * its next atomic operation; it is prefetched below instead, to arrive
+   * while this task runs. */
+  if (bucket->head == task)
     bucket->head = task->run_next;
-  if (task->run_next != NULL)
-    task->run_next->run_prev = task->run_prev;
   else
-    bucket->tail = task->run_prev;
+    {
+      task->run_prev->run_next = task->run_next;
+      if (task->run_next != NULL)
+        task->run_next->run_prev = task->run_prev;
+    }
+  if (bucket->tail == task)
+    bucket->tail = bucket->head == NULL ? NULL : task->run_prev;
   task->run_prev = task->run_next = NULL;
   task->in_fifo = FALSE;
 

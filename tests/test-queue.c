@@ -904,6 +904,97 @@ test_cancel_waiting_keeps_order (void)
   check_cancel_waiting_keeps_order (15000, 6000);
 }
 
+/* Cancelling waiting tasks of a priority whose earlier tasks have started:
+ * the ready queue keeps no back link on the task at the head of a
+ * priority (taking the head must not touch the next record), so this
+ * cancels the head, the tail and a task between them after heads were
+ * taken, and then checks what runs, and in which order. */
+typedef struct
+{
+  Recorder *rec;
+  Gate     *gate;
+} RecordThenWait;
+
+static gboolean
+task_record_then_wait (OsiisoTaskContext *ctx, gpointer data, GError **error)
+{
+  RecordThenWait *rw = data;
+
+  task_record (ctx, rw->rec, error);
+  gate_wait (rw->gate);
+  return TRUE;
+}
+
+static OsiisoTaskHandle *
+submit_named (OsiisoQueue    *queue,
+              OsiisoTaskFunc  func,
+              gpointer        data,
+              const char     *name)
+{
+  g_autoptr(OsiisoTaskOptions) options = options_new ("priority", 3, "name", name, NULL);
+  g_autoptr(GError) error = NULL;
+  OsiisoTaskHandle *handle = osiiso_queue_submit (queue, func, data, NULL, options, &error);
+
+  g_assert_no_error (error);
+  return handle;
+}
+
+static void
+test_cancel_after_starts_keeps_order (void)
+{
+  g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
+  g_autoptr(GError) error = NULL;
+  Recorder rec = { .order = g_ptr_array_new_with_free_func (g_free) };
+  Gate first, second;
+  RecordThenWait wait_first = { &rec, &first }, wait_second = { &rec, &second };
+  OsiisoTaskHandle *h[8];
+  static const char *const expected[] = { "a", "c", "h" };
+
+  g_mutex_init (&rec.lock);
+  gate_init (&first);
+  gate_init (&second);
+  h[0] = submit_named (queue, task_record_then_wait, &wait_first, "a");
+  h[1] = submit_named (queue, task_record, &rec, "b");
+  h[2] = submit_named (queue, task_record_then_wait, &wait_second, "c");
+  h[3] = submit_named (queue, task_record, &rec, "d");
+  h[4] = submit_named (queue, task_record, &rec, "e");
+  h[5] = submit_named (queue, task_record, &rec, "f");
+
+  g_assert_true (osiiso_queue_start (queue, &error));
+  gate_wait_for (&first, 1);
+  /* "a" runs; "b" is the head now, "f" the tail. */
+  g_assert_true (osiiso_task_handle_cancel (h[1]));   /* the head */
+  g_assert_true (osiiso_task_handle_cancel (h[5]));   /* the tail */
+  h[6] = submit_named (queue, task_record, &rec, "g");   /* appended after "e" */
+  g_assert_true (osiiso_task_handle_cancel (h[4]));   /* between "d" and "g" */
+  g_assert_cmpuint (osiiso_queue_get_pending (queue), ==, 3);
+  gate_open (&first);
+
+  gate_wait_for (&second, 1);
+  /* "c" runs: "d" is the head, "g" the tail. */
+  g_assert_true (osiiso_task_handle_cancel (h[3]));   /* the head again */
+  g_assert_true (osiiso_task_handle_cancel (h[6]));   /* the next head, the last one */
+  h[7] = submit_named (queue, task_record, &rec, "h");   /* into the emptied priority */
+  gate_open (&second);
+
+  g_assert_true (osiiso_queue_join (queue, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (rec.order->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < rec.order->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (rec.order, i), ==, expected[i]);
+  for (guint i = 0; i < G_N_ELEMENTS (h); i++)
+    if (h[i] != NULL)
+      g_assert_cmpint (osiiso_task_handle_get_status (h[i]), ==,
+                       i == 0 || i == 2 || i == 7 ? OSIISO_TASK_STATUS_SUCCEEDED : OSIISO_TASK_STATUS_CANCELLED);
+
+  for (guint i = 0; i < G_N_ELEMENTS (h); i++)
+    g_clear_object (&h[i]);
+  gate_clear (&first);
+  gate_clear (&second);
+  g_ptr_array_unref (rec.order);
+  g_mutex_clear (&rec.lock);
+}
+
 /* A retry keeps its place: it runs before the tasks of its priority that
  * were submitted after it, whichever way it re-enters the ready queue. */
 static gboolean
@@ -1504,6 +1595,7 @@ main (int argc, char **argv)
   g_test_add_func ("/queue/size-bound", test_size_bound);
   g_test_add_func ("/queue/cancel/handle", test_handle_cancel);
   g_test_add_func ("/queue/cancel/waiting-keeps-order", test_cancel_waiting_keeps_order);
+  g_test_add_func ("/queue/cancel/after-starts-keeps-order", test_cancel_after_starts_keeps_order);
   g_test_add_func ("/queue/cancel/from-task", test_cancel_from_task);
   g_test_add_func ("/queue/cancel/run-cancellable", test_run_cancellable);
   g_test_add_func ("/queue/signals/counts-on-main-thread", test_counts_notify_on_main_thread);
