@@ -71,6 +71,7 @@ struct _OsiisoTaskGroup
   OsiisoQueueLink   *link;            /* the queue, once submitted */
   GHashTable        *stamped;         /* options given → their copy with the group's id */
   OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
+  OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
 
   guint             *order;           /* indices in completion order (the queue's lock) */
   guint              n_order;         /* of them; room for every task is made at submission */
@@ -210,11 +211,14 @@ add_task (OsiisoTaskGroup   *self,
           OsiisoTaskOptions *options,
           OsiisoBatch       *batch)
 {
-  OsiisoTask *task = _osiiso_task_new (NULL, func, user_data, destroy, options);
+  OsiisoTask *task = _osiiso_task_new_in_block (&self->block, NULL, func, user_data, destroy, options);
 
   task->index = self->tasks->len;
   task->batch = batch;
-  g_atomic_int_inc (&batch->ref_count);
+  /* Not atomic: until the group is submitted only its builder's thread
+   * uses its tasks, and the submission's lock orders this before any
+   * other thread drops a reference. */
+  batch->ref_count++;
   g_ptr_array_add (self->tasks, task);
 }
 
@@ -842,6 +846,7 @@ _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
     }
   self->n_delivered = self->n_restored;
   self->plain = NULL;   /* its tasks own it now; no more adds */
+  g_clear_pointer (&self->block, _osiiso_task_block_release);
   g_atomic_int_set (&self->submitted, TRUE);
 }
 
@@ -1601,6 +1606,7 @@ osiiso_task_group_finalize (GObject *object)
       g_clear_object (&self->handles[i]);
   g_free (self->handles);
   g_ptr_array_unref (self->tasks);   /* unsubmitted tasks free their data */
+  g_clear_pointer (&self->block, _osiiso_task_block_release);
   g_clear_pointer (&self->order, g_free);
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);
   g_clear_error (&self->invalid);

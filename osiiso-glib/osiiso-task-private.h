@@ -34,6 +34,7 @@ struct _OsiisoTask
   guint              in_timer : 1;   /* in the timer heap (lock) */
   guint              in_ready : 1;   /* in the ready queue (lock) */
   guint              in_fifo : 1;    /* in a ready bucket, linked by run_prev/next (lock) */
+  guint              block_slot : 8; /* 1 + its slot in an OsiisoTaskBlock, or 0: a malloc of its own */
   /* No room for a separate field: the record fills a 176-byte malloc
    * chunk exactly, and a worker call submitted alone has no batch. */
   union
@@ -125,6 +126,22 @@ OsiisoTask        *_osiiso_task_new              (OsiisoQueue       *queue,
                                                   gpointer           user_data,
                                                   GDestroyNotify     destroy,
                                                   OsiisoTaskOptions *options);
+
+/* Task records made together (a group's) come from blocks, one
+ * allocation for many records: the block lives until its last record and
+ * its maker are done with it. */
+typedef struct _OsiisoTaskBlock OsiisoTaskBlock;
+
+/* A new task record in *@block, or in a new block (stored in *@block,
+ * the previous one released) when that one is full or NULL. */
+OsiisoTask        *_osiiso_task_new_in_block     (OsiisoTaskBlock  **block,
+                                                  OsiisoQueue       *queue,
+                                                  OsiisoTaskFunc     func,
+                                                  gpointer           user_data,
+                                                  GDestroyNotify     destroy,
+                                                  OsiisoTaskOptions *options);
+/* The maker is done with @block: it takes no more records. */
+void               _osiiso_task_block_release    (OsiisoTaskBlock   *block);
 OsiisoTask        *_osiiso_task_ref              (OsiisoTask        *task);
 void               _osiiso_task_unref            (OsiisoTask        *task);
 /* The task function and its data stay valid while the queue holds the

@@ -51,6 +51,58 @@ count_destroy (gpointer data)
   (*(guint *) data)++;
 }
 
+/* Task records of a group are allocated many to a block: a block must
+ * live as long as any of its records (here through handles and results
+ * kept after the group and the queue are gone), and a group that is
+ * never submitted must free its blocks. ASan and valgrind check it. */
+static void
+test_records_outlive_group (void)
+{
+  static const guint kept[] = { 0, 1, 2, 63, 64, 150, 299 };
+  OsiisoTaskHandle *handles[G_N_ELEMENTS (kept)];
+  OsiisoTaskResult *results[G_N_ELEMENTS (kept)];
+  g_autoptr(GError) error = NULL;
+
+  {
+    g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (2));
+    g_autoptr(OsiisoTaskGroup) group = osiiso_queue_map (queue, task_square, NULL, NULL,
+                                                         range_inputs (300), NULL, &error);
+    g_autoptr(OsiisoTaskGroup) unsubmitted = osiiso_task_group_new (NULL);
+    g_autoptr(OsiisoRunSummary) summary = NULL;
+
+    g_assert_no_error (error);
+    for (guint i = 0; i < 100; i++)
+      osiiso_task_group_add (unsubmitted, task_ok, NULL, NULL, g_variant_new_int64 (i), NULL);
+    summary = osiiso_queue_run (queue, NULL, &error);
+    g_assert_no_error (error);
+    g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 300);
+    for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+      {
+        handles[i] = g_object_ref (osiiso_task_group_get_handle (group, kept[i]));
+        results[i] = osiiso_task_result_ref (osiiso_task_group_get_result (group, kept[i]));
+      }
+  }
+
+  for (guint i = 0; i < G_N_ELEMENTS (kept); i++)
+    {
+      const GValue *value = osiiso_task_result_get_value (results[i]);
+
+      g_assert_cmpint (osiiso_task_handle_get_status (handles[i]), ==, OSIISO_TASK_STATUS_SUCCEEDED);
+      g_assert_true (osiiso_task_handle_get_result (handles[i]) == results[i]);
+      g_assert_cmpuint (osiiso_task_handle_get_id (handles[i]), ==, osiiso_task_result_get_task_id (results[i]));
+      g_assert_cmpint (g_value_get_int64 (value), ==, (gint64) kept[i] * kept[i]);
+      if (i > 0)
+        g_assert_cmpuint (osiiso_task_handle_get_id (handles[i]), >, osiiso_task_handle_get_id (handles[i - 1]));
+    }
+  /* Dropped in an order unlike the blocks': the last records of a block
+   * go before its first. */
+  for (guint i = G_N_ELEMENTS (kept); i-- > 0;)
+    {
+      g_object_unref (handles[i]);
+      osiiso_task_result_unref (results[i]);
+    }
+}
+
 static void
 test_map_values_in_order (void)
 {
@@ -903,6 +955,7 @@ main (int argc, char **argv)
   g_test_init (&argc, &argv, NULL);
 
   g_test_add_func ("/group/map-values-in-order", test_map_values_in_order);
+  g_test_add_func ("/group/records-outlive-group", test_records_outlive_group);
   g_test_add_func ("/group/list-model", test_list_model);
   g_test_add_func ("/group/atomic-admission", test_atomic_admission);
   g_test_add_func ("/group/concurrent-submit", test_concurrent_submit);
