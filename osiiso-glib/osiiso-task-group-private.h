@@ -19,6 +19,7 @@ struct _OsiisoBatch
 {
   gint             ref_count;    /* atomic: one per task */
   OsiisoTaskGroup *group;        /* owned once admitted */
+  char            *group_id;     /* a GRefString: the group's id, for results */
   guint            first;        /* the group index of the batch's first task */
   GVariant        *inputs;       /* an array (map), the one input (add), or NULL */
   gboolean         single;       /* @inputs is the input itself */
@@ -90,9 +91,5 @@ GVariant          *_osiiso_process_call_describe     (OsiisoTask        *task);
 gboolean           _osiiso_process_check_argument    (const char        *function,
                                                       GVariant          *argument,
                                                       GError           **error);
-
-/* osiiso-task-options.c: @options with its group-id set to @group_id. */
-OsiisoTaskOptions *_osiiso_task_options_with_group   (OsiisoTaskOptions *options,
-                                                      const char        *group_id);
 
 G_END_DECLS

@@ -61,7 +61,7 @@ struct _OsiisoTaskGroup
 {
   GObject            parent_instance;
 
-  char              *id;
+  char              *id;              /* a GRefString: batches, results and handles share it */
   GPtrArray         *tasks;           /* OsiisoTask, owned, in input order */
   GError            *invalid;         /* the first bad entry, if any */
   guint              has_functions : 1;
@@ -69,7 +69,6 @@ struct _OsiisoTaskGroup
   gint               submitted;       /* atomic */
   gint               claimed;         /* atomic: a submission is under way, or done */
   OsiisoQueueLink   *link;            /* the queue, once submitted */
-  GHashTable        *stamped;         /* options given → their copy with the group's id */
   OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
   OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
 
@@ -118,6 +117,7 @@ batch_new (OsiisoTaskGroup *self)
   OsiisoBatch *batch = g_new0 (OsiisoBatch, 1);
 
   batch->first = self->tasks->len;
+  batch->group_id = g_ref_string_acquire (self->id);
   return batch;
 }
 
@@ -130,6 +130,7 @@ batch_free (OsiisoBatch *batch)
   g_clear_pointer (&batch->objects, g_ptr_array_unref);
   g_free (batch->function);
   g_clear_object (&batch->group);
+  g_ref_string_release (batch->group_id);
   g_free (batch);
 }
 
@@ -174,13 +175,14 @@ set_invalid (OsiisoTaskGroup *self,
     g_error_free (error);
 }
 
-/* The options every task of the group gets: @options with the group's id.
- * Entries usually share a few options objects: one copy serves each. */
+/* The options of a task of the group: @options, or the defaults. The
+ * group's id is not written into them: a task's result and handle take it
+ * from the task's batch (a group of tasks with a thousand priorities would
+ * otherwise copy a thousand options objects and look one up per task). */
 static OsiisoTaskOptions *
-stamp_options (OsiisoTaskGroup   *self,
+check_options (OsiisoTaskGroup   *self,
                OsiisoTaskOptions *options)
 {
-  OsiisoTaskOptions *stamped;
   GError *error = NULL;
 
   if (options == NULL)
@@ -190,17 +192,7 @@ stamp_options (OsiisoTaskGroup   *self,
       set_invalid (self, error);
       return NULL;
     }
-  if (g_strcmp0 (options->group_id, self->id) == 0)
-    return options;
-  if (self->stamped == NULL)
-    self->stamped = g_hash_table_new_full (NULL, NULL, g_object_unref, g_object_unref);
-  stamped = g_hash_table_lookup (self->stamped, options);
-  if (stamped == NULL)
-    {
-      stamped = _osiiso_task_options_with_group (options, self->id);
-      g_hash_table_insert (self->stamped, g_object_ref (options), stamped);
-    }
-  return stamped;
+  return options;
 }
 
 static void
@@ -297,7 +289,7 @@ osiiso_task_group_add (OsiisoTaskGroup   *self,
       /* Nothing of such a task needs a batch of its own (its data is in
        * the task record): they share one, an allocation per task less. */
       self->has_functions = TRUE;
-      options = stamp_options (self, options);
+      options = check_options (self, options);
       if (options == NULL)
         return index;
       if (self->plain == NULL)
@@ -314,7 +306,7 @@ osiiso_task_group_add (OsiisoTaskGroup   *self,
       batch->inputs = g_variant_ref_sink (input);
       batch->single = TRUE;
     }
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   if (options != NULL)
     add_task (self, func, user_data, NULL, options, batch);
   self->has_functions = TRUE;
@@ -370,7 +362,7 @@ osiiso_task_group_add_map (OsiisoTaskGroup   *self,
                                       g_variant_get_type_string (inputs)));
       return finish_batch (self, batch);
     }
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   n = options != NULL ? g_variant_n_children (inputs) : 0;
   for (gsize i = 0; i < n; i++)
     add_task (self, func, user_data, NULL, options, batch);
@@ -421,7 +413,7 @@ osiiso_task_group_add_map_objects (OsiisoTaskGroup   *self,
     g_ptr_array_add (batch->objects, g_list_model_get_item (inputs, i));
   self->has_functions = TRUE;
 
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   if (options != NULL)
     for (guint i = 0; i < n; i++)
       add_task (self, func, user_data, NULL, options, batch);
@@ -471,7 +463,7 @@ osiiso_task_group_add_call (OsiisoTaskGroup   *self,
   /* The argument is the task's data, not its batch's input: a key
    * function is given no input for a call. */
   batch->function = g_strdup (function);
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   if (options != NULL)
     add_task (self, _osiiso_process_call_marker, call_argument, (GDestroyNotify) g_variant_unref,
               options, batch);
@@ -534,7 +526,7 @@ osiiso_task_group_add_map_call (OsiisoTaskGroup   *self,
             return finish_batch (self, batch);
           }
       }
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   if (options != NULL)
     for (gsize i = 0; i < n; i++)
       add_task (self, _osiiso_process_call_marker, NULL, NULL, options, batch);
@@ -576,7 +568,7 @@ osiiso_task_group_add_command (OsiisoTaskGroup    *self,
 
   self->has_process = TRUE;
   batch = batch_new (self);
-  options = stamp_options (self, options);
+  options = check_options (self, options);
   if (options != NULL)
     {
       spec = _osiiso_command_spec_new (argv, input, cwd, envp);
@@ -927,7 +919,7 @@ _osiiso_task_group_ensure_handle (OsiisoTaskGroup *self,
   handle = self->handles[index];
   if (handle == NULL)
     handle = self->handles[index] = _osiiso_task_handle_new_linked (g_ptr_array_index (self->tasks, index),
-                                                                    self->link);
+                                                                    self->link, self->id);
   g_mutex_unlock (&self->lock);
   return handle;
 }
@@ -1590,8 +1582,12 @@ osiiso_task_group_constructed (GObject *object)
   G_OBJECT_CLASS (osiiso_task_group_parent_class)->constructed (object);
 
   if (self->id == NULL)
-    self->id = g_strdup_printf ("group-%" G_GUINT64_FORMAT,
-                                __atomic_add_fetch (&last_group_number, 1, __ATOMIC_RELAXED));
+    {
+      g_autofree char *id = g_strdup_printf ("group-%" G_GUINT64_FORMAT,
+                                             __atomic_add_fetch (&last_group_number, 1, __ATOMIC_RELAXED));
+
+      self->id = g_ref_string_new (id);
+    }
 }
 
 static void
@@ -1611,13 +1607,12 @@ osiiso_task_group_finalize (GObject *object)
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);
   g_clear_error (&self->invalid);
   g_clear_pointer (&self->values, osiiso_run_summary_unref);
-  g_clear_pointer (&self->stamped, g_hash_table_unref);
   if (self->key_destroy != NULL)
     self->key_destroy (self->key_data);
   g_clear_object (&self->checkpoint);
   g_free (self->checkpoint_ns);
   g_strfreev (self->keys);
-  g_free (self->id);
+  g_ref_string_release (self->id);
   g_mutex_clear (&self->lock);
 
   G_OBJECT_CLASS (osiiso_task_group_parent_class)->finalize (object);
@@ -1650,7 +1645,10 @@ osiiso_task_group_set_property (GObject      *object,
 
   switch (prop_id)
     {
-    case PROP_ID: self->id = g_value_dup_string (value); break;
+    case PROP_ID:
+      if (g_value_get_string (value) != NULL)
+        self->id = g_ref_string_new (g_value_get_string (value));
+      break;
     default:
       G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
     }

@@ -38,6 +38,7 @@ struct _OsiisoTaskHandle
 
   OsiisoTask *task;
   OsiisoQueueLink *queue;  /* a weak link to the queue */
+  char       *group_id;    /* a GRefString: a group's task's group id, or NULL */
   GList      *waiters;     /* GTasks of wait_async(), or DELIVERED; (waiters_lock) */
 };
 
@@ -78,6 +79,7 @@ osiiso_task_handle_finalize (GObject *object)
 
   g_assert (self->waiters == NULL || self->waiters == DELIVERED);
   g_clear_pointer (&self->queue, _osiiso_queue_link_unref);
+  g_clear_pointer (&self->group_id, g_ref_string_release);
   g_clear_pointer (&self->task, _osiiso_task_unref);
 
   G_OBJECT_CLASS (osiiso_task_handle_parent_class)->finalize (object);
@@ -195,12 +197,14 @@ _osiiso_task_handle_new (OsiisoTask  *task,
 
 OsiisoTaskHandle *
 _osiiso_task_handle_new_linked (OsiisoTask      *task,
-                                OsiisoQueueLink *link)
+                                OsiisoQueueLink *link,
+                                const char      *group_id)
 {
   OsiisoTaskHandle *self = g_object_new (OSIISO_TYPE_TASK_HANDLE, NULL);
 
   self->task = _osiiso_task_ref (task);
   self->queue = _osiiso_queue_link_ref (link);
+  self->group_id = g_ref_string_acquire ((char *) group_id);
   return self;
 }
 
@@ -368,7 +372,9 @@ osiiso_task_handle_get_priority (OsiisoTaskHandle *self)
  * osiiso_task_handle_get_group_id:
  * @self: a #OsiisoTaskHandle
  *
- * Gets the task's group id option.
+ * Gets the id of the task's group: that of the #OsiisoTaskGroup it was
+ * added to (also for osiiso_queue_map() and the like), else its group-id
+ * option.
  *
  * Returns: (nullable): the group id, or %NULL
  */
@@ -376,6 +382,8 @@ const char *
 osiiso_task_handle_get_group_id (OsiisoTaskHandle *self)
 {
   g_return_val_if_fail (OSIISO_IS_TASK_HANDLE (self), NULL);
+  if (self->group_id != NULL)
+    return self->group_id;
   return osiiso_task_options_get_group_id (self->task->options);
 }
 

@@ -5,7 +5,6 @@
 
 #include "osiiso-task-private.h"
 #include "osiiso-task-options-private.h"
-#include "osiiso-task-group-private.h"
 #include "osiiso-i18n-private.h"
 
 /**
@@ -311,30 +310,6 @@ osiiso_task_options_new (void)
 
 /* The options of tasks submitted without any: one immutable object shared
  * by all of them. */
-OsiisoTaskOptions *
-_osiiso_task_options_with_group (OsiisoTaskOptions *options,
-                                 const char        *group_id)
-{
-  OsiisoTaskOptions *copy = g_object_new (OSIISO_TYPE_TASK_OPTIONS, NULL);
-
-  /* A copy of valid options with another group id is valid too. */
-  copy->priority = options->priority;
-  copy->retries = options->retries;
-  copy->timeout = options->timeout;
-  copy->retry_delay = options->retry_delay;
-  copy->backoff = options->backoff;
-  copy->delay = options->delay;
-  copy->run_at = options->run_at;
-  copy->name = g_strdup (options->name);
-  g_free (copy->group_id);
-  copy->group_id = g_strdup (group_id);
-  copy->metadata = options->metadata != NULL ? g_variant_ref (options->metadata) : NULL;
-  copy->must_complete = options->must_complete;
-  copy->detached = options->detached;
-  copy->valid = options->valid;
-  return copy;
-}
-
 OsiisoTaskOptions *
 _osiiso_task_options_get_default (void)
 {

@@ -89,6 +89,7 @@ struct _OsiisoTaskResult
   guint              attempts;
   guint64            task_id;
   OsiisoTaskOptions *options;        /* name, priority, group, metadata … */
+  char              *group_id;       /* a GRefString: its group's id, or NULL for its options' */
   char              *name;           /* derived name, made on first use; atomic */
   char              *message;
   GError            *error;
@@ -185,9 +186,11 @@ OsiisoRunSummary  *_osiiso_run_summary_new        (GPtrArray         *results,
 /* osiiso-task-handle.c */
 OsiisoTaskHandle  *_osiiso_task_handle_new        (OsiisoTask        *task,
                                                    OsiisoQueue       *queue);
-/* A handle on the queue behind @link (osiiso-queue-private.h). */
+/* A handle on the queue behind @link (osiiso-queue-private.h), of a task
+ * of the group whose id is @group_id (a GRefString). */
 OsiisoTaskHandle  *_osiiso_task_handle_new_linked (OsiisoTask        *task,
-                                                   OsiisoQueueLink   *link);
+                                                   OsiisoQueueLink   *link,
+                                                   const char        *group_id);
 OsiisoTask        *_osiiso_task_handle_get_task   (OsiisoTaskHandle  *self);
 /* Called on the owner context when the task's completion is delivered. */
 void               _osiiso_task_handle_completed  (OsiisoTaskHandle  *self,

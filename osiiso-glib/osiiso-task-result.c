@@ -4,6 +4,7 @@
  */
 
 #include "osiiso-task-private.h"
+#include "osiiso-task-group-private.h"
 
 /**
  * SECTION:osiiso-task-result
@@ -48,6 +49,10 @@ _osiiso_task_result_new (OsiisoTask       *task,
   self->task_id = task->id;
   g_assert (task->result == NULL);
   self->options = task->options;   /* see above */
+  /* A group's tasks have the options they were added with; their group is
+   * the one they were added to. */
+  if (task->batch != NULL)
+    self->group_id = g_ref_string_acquire (task->batch->group_id);
   self->message = g_strdup (message);
   self->error = error;
   if (value != NULL && G_IS_VALUE (value))
@@ -99,6 +104,7 @@ osiiso_task_result_unref (OsiisoTaskResult *self)
   g_clear_error (&self->error);
   g_free (self->message);
   g_free (self->name);
+  g_clear_pointer (&self->group_id, g_ref_string_release);
   g_clear_object (&self->options);
   g_free (self);
 }
@@ -289,7 +295,9 @@ osiiso_task_result_get_must_complete (OsiisoTaskResult *self)
  * osiiso_task_result_get_group_id:
  * @self: a #OsiisoTaskResult
  *
- * Gets the task's group id option.
+ * Gets the id of the task's group: that of the #OsiisoTaskGroup it was
+ * added to (also for osiiso_queue_map() and the like), else its group-id
+ * option.
  *
  * Returns: (nullable): the group id, or %NULL
  */
@@ -297,6 +305,8 @@ const char *
 osiiso_task_result_get_group_id (OsiisoTaskResult *self)
 {
   g_return_val_if_fail (self != NULL, NULL);
+  if (self->group_id != NULL)
+    return self->group_id;
   return osiiso_task_options_get_group_id (self->options);
 }
 
