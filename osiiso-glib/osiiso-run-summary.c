@@ -6,6 +6,8 @@
 #include "osiiso-task-private.h"
 #include "osiiso-i18n-private.h"
 
+#include <string.h>
+
 /**
  * SECTION:osiiso-run-summary
  * @Title: OsiisoRunSummary
@@ -90,9 +92,10 @@ static OsiisoTaskResult *no_results[1] = { NULL };
 
 /* Takes @results, an array of OsiisoTaskResult that owns its elements. */
 OsiisoRunSummary *
-_osiiso_run_summary_new (GPtrArray *results,
-                         gboolean   timed_out,
-                         gdouble    duration)
+_osiiso_run_summary_new (GPtrArray   *results,
+                         const guint *counts,
+                         gboolean     timed_out,
+                         gdouble      duration)
 {
   OsiisoRunSummary *self = g_new0 (OsiisoRunSummary, 1);
   gsize n = 0;
@@ -107,8 +110,11 @@ _osiiso_run_summary_new (GPtrArray *results,
   self->results = g_renew (OsiisoTaskResult *, pdata, n + 1);
   self->results[n] = NULL;
   g_ptr_array_unref (results);
-  for (guint i = 0; i < self->n_results; i++)
-    self->counts[osiiso_task_result_get_status (self->results[i])]++;
+  if (counts != NULL)
+    memcpy (self->counts, counts, sizeof self->counts);
+  else
+    for (guint i = 0; i < self->n_results; i++)
+      self->counts[self->results[i]->status]++;
 
   return self;
 }

@@ -1172,7 +1172,7 @@ make_summary (OsiisoTaskGroup *self,
 
   for (guint i = 0; i < self->tasks->len; i++)
     g_ptr_array_add (results, osiiso_task_result_ref (((OsiisoTask *) g_ptr_array_index (self->tasks, i))->result));
-  return _osiiso_run_summary_new (results, FALSE, (g_get_monotonic_time () - started) / (gdouble) G_USEC_PER_SEC);
+  return _osiiso_run_summary_new (results, NULL, FALSE, (g_get_monotonic_time () - started) / (gdouble) G_USEC_PER_SEC);
 }
 
 /**

@@ -179,7 +179,10 @@ OsiisoTaskResult  *_osiiso_task_result_new        (OsiisoTask        *task,
                                                    gint64             finished);
 
 /* osiiso-run-summary.c */
+/* @counts: how many of @results have each status, or NULL to count them
+ * here (a pass over every result, which a queue's run keeps as it goes). */
 OsiisoRunSummary  *_osiiso_run_summary_new        (GPtrArray         *results,
+                                                   const guint       *counts,
                                                    gboolean           timed_out,
                                                    gdouble            duration);
 

@@ -590,6 +590,8 @@ test_reset_and_reuse (void)
   submit_ok (queue, task_ok, NULL, NULL);
   second = run_ok (queue);
   g_assert_cmpuint (osiiso_run_summary_get_total (second), ==, 1);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (second), ==, 1);
+  g_assert_cmpuint (osiiso_run_summary_get_cancelled (second), ==, 0);
 }
 
 static void
@@ -597,6 +599,7 @@ test_clear_results (void)
 {
   g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
   g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(GError) error = NULL;
   OsiisoTaskResult **results;
   guint n = 0;
 
@@ -608,6 +611,15 @@ test_clear_results (void)
     osiiso_task_result_unref (results[i]);
   g_free (results);
 
+  /* Results no run has reported yet go too, and are not counted by the
+   * next run's summary. */
+  submit_ok (queue, task_ok, NULL, NULL);
+  submit_ok (queue, task_fail, NULL, NULL);
+  g_assert_true (osiiso_queue_start (queue, &error));
+  g_assert_true (osiiso_queue_join (queue, NULL, &error));
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_queue_get_completed (queue), ==, 3);
+
   osiiso_queue_clear_results (queue);
   g_assert_cmpuint (osiiso_queue_get_completed (queue), ==, 0);
   g_assert_false (osiiso_queue_get_closed (queue));
@@ -617,6 +629,8 @@ test_clear_results (void)
   g_clear_pointer (&summary, osiiso_run_summary_unref);
   summary = run_ok (queue);
   g_assert_cmpuint (osiiso_run_summary_get_total (summary), ==, 1);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 1);
+  g_assert_cmpuint (osiiso_run_summary_get_failed (summary), ==, 0);
 }
 
 static void
