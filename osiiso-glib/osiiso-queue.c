@@ -146,6 +146,28 @@ struct _OsiisoQueueLink
 
 typedef struct
 {
+  /* The queue's fields in three parts: what only the owner context
+   * writes (once per delivered event), the settings, which nobody writes
+   * once the queue runs, and what the lock guards (written by workers once
+   * per task). The settings keep the first part and the last at least a
+   * cache line apart, wherever the private data starts: a worker reading
+   * @to_cancel on the line the owner wrote @delivery_pos to was a miss per
+   * task for two of the four alignments a GObject's private data can have. */
+  /* Owner context only. */
+  GPtrArray           *history;       /* every OsiisoTaskResult since reset/clear */
+  EventList            delivery;      /* the events being delivered */
+  guint                delivery_pos;  /* the next of them */
+  guint                delivering;    /* deliver_events() calls running (nested main loops) */
+  GPtrArray           *unreported;    /* results for the next run summary */
+  guint                unreported_counts[OSIISO_TASK_STATUS_CANCELLED + 1];   /* of them, by status */
+  Run                 *run;
+  GSList              *joins;         /* GTasks waiting until nothing is outstanding */
+  GSList              *shutdowns;     /* GTasks waiting until closed */
+  GSource             *grace_timer;
+  gboolean             grace_expired;
+  guint                notified[4];
+  gboolean             notified_closed;
+
   const OsiisoBackend *backend;
   GMainContext        *context;
   GThread             *owner_thread;  /* the constructing thread */
@@ -164,7 +186,7 @@ typedef struct
   gdouble              exit_timeout;
   gdouble              shutdown_grace;
 
-  /* Everything below up to the owner-context part is guarded by @lock. */
+  /* Everything below is guarded by @lock. */
   GMutex               lock;
   GCond                cond;          /* a task finished or space freed */
   guint                n_waiters;     /* threads waiting on @cond */
@@ -188,22 +210,10 @@ typedef struct
   EventList            spare_events;  /* the list of the last batch, emptied, or none */
   GPtrArray           *to_cancel;     /* cancellables to cancel once unlocked */
   GSource             *exit_timer;
-
-  /* Owner context only. */
-  GPtrArray           *history;       /* every OsiisoTaskResult since reset/clear */
-  EventList            delivery;      /* the events being delivered */
-  guint                delivery_pos;  /* the next of them */
-  guint                delivering;    /* deliver_events() calls running (nested main loops) */
-  GPtrArray           *unreported;    /* results for the next run summary */
-  guint                unreported_counts[OSIISO_TASK_STATUS_CANCELLED + 1];   /* of them, by status */
-  Run                 *run;
-  GSList              *joins;         /* GTasks waiting until nothing is outstanding */
-  GSList              *shutdowns;     /* GTasks waiting until closed */
-  GSource             *grace_timer;
-  gboolean             grace_expired;
-  guint                notified[4];
-  gboolean             notified_closed;
 } OsiisoQueuePrivate;
+
+G_STATIC_ASSERT (G_STRUCT_OFFSET (OsiisoQueuePrivate, lock)
+                 >= G_STRUCT_OFFSET (OsiisoQueuePrivate, notified_closed) + sizeof (gboolean) + 64);
 
 G_DEFINE_ABSTRACT_TYPE_WITH_PRIVATE (OsiisoQueue, osiiso_queue, G_TYPE_OBJECT)
 
