@@ -17,17 +17,26 @@ G_BEGIN_DECLS
  * group outlives its running tasks. */
 struct _OsiisoBatch
 {
-  gint             ref_count;    /* atomic: one per task */
+  /* Read by workers for every task. */
   OsiisoTaskGroup *group;        /* owned once admitted */
   char            *group_id;     /* a GRefString: the group's id, for results */
   guint            first;        /* the group index of the batch's first task */
   GVariant        *inputs;       /* an array (map), the one input (add), or NULL */
+
   gboolean         single;       /* @inputs is the input itself */
   GPtrArray       *objects;      /* map_objects: the inputs */
   char            *function;     /* map_call: the worker function */
   gpointer         user_data;
   GDestroyNotify   destroy;
+  gpointer         padding;      /* keeps @ref_count off the first part's cache lines */
+
+  /* Dropped by the owner context as it delivers each task: never on a
+   * cache line with the first part, for any 16-byte aligned batch. */
+  gint             ref_count;    /* atomic: one per task */
 };
+
+G_STATIC_ASSERT (G_STRUCT_OFFSET (OsiisoBatch, ref_count)
+                 >= G_STRUCT_OFFSET (OsiisoBatch, inputs) + sizeof (GVariant *) + 48);
 
 void               _osiiso_batch_unref               (OsiisoBatch       *batch);
 /* The input of the task at @index of the group, as the task sees it. */

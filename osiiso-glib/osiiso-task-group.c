@@ -57,6 +57,11 @@ typedef struct
   gulong   cancelled_id;
 } PendingWait;
 
+/* The fields in three parts, so that what a worker writes per task
+ * (@n_order, under the queue's lock) and what the owner context touches
+ * per delivered task (@lock, @handles, @n_delivered, @checkpoint) are
+ * never on one cache line, wherever the group is allocated (16-byte
+ * aligned): the fields between them are left alone while tasks run. */
 struct _OsiisoTaskGroup
 {
   GObject            parent_instance;
@@ -68,14 +73,14 @@ struct _OsiisoTaskGroup
   guint              has_process : 1;
   gint               submitted;       /* atomic */
   gint               claimed;         /* atomic: a submission is under way, or done */
-  OsiisoQueueLink   *link;            /* the queue, once submitted */
-  OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
-  OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
 
+  /* Workers. */
   guint             *order;           /* indices in completion order (the queue's lock) */
   guint              n_order;         /* of them; room for every task is made at submission */
 
-  OsiisoCheckpoint  *checkpoint;      /* resumable: inputs that succeeded are restored */
+  OsiisoQueueLink   *link;            /* the queue, once submitted */
+  OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
+  OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
   char              *checkpoint_ns;
   OsiisoCheckpointKeyFunc key_func;
   gpointer           key_data;
@@ -83,13 +88,17 @@ struct _OsiisoTaskGroup
   char             **keys;            /* per task, computed at admission */
   guint              n_restored;
 
+  /* The owner context. */
+  OsiisoCheckpoint  *checkpoint;      /* resumable: inputs that succeeded are restored */
   OsiisoRunSummary  *values;          /* every task succeeded: its values, once asked for */
-
   GMutex             lock;            /* @handles, @waits, @values */
   OsiisoTaskHandle **handles;         /* made on demand */
   GList             *waits;           /* PendingWait */
   guint              n_delivered;     /* completions delivered (owner context) */
 };
+
+G_STATIC_ASSERT (G_STRUCT_OFFSET (OsiisoTaskGroup, checkpoint)
+                 >= G_STRUCT_OFFSET (OsiisoTaskGroup, n_order) + 64);
 
 static void osiiso_task_group_list_model_init (GListModelInterface *iface);
 
