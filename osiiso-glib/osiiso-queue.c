@@ -2200,9 +2200,6 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
       _osiiso_task_group_unclaim (group);
       return FALSE;
     }
-  for (guint i = 0; i < tasks->len; i++)
-    set_due (g_ptr_array_index (tasks, i), now);
-
   _osiiso_queue_lock (self);
   if (!accepting_locked (priv))
     {
@@ -2224,15 +2221,22 @@ osiiso_queue_submit_group (OsiisoQueue      *self,
                    room, n_to_run, osiiso_task_group_get_id (group));
       return FALSE;
     }
+  /* One pass: the records of a big group are not all in any cache, and
+   * each pass over them reads them all from memory again. */
+  _osiiso_task_group_admit_locked (group, self);
   for (guint i = 0; i < tasks->len; i++)
     {
       OsiisoTask *task = g_ptr_array_index (tasks, i);
 
       task->queue = self;
       if (task->result == NULL)   /* restored tasks never enter the queue */
-        admit_locked (self, _osiiso_task_ref (task), now);   /* the queue's reference */
+        {
+          set_due (task, now);
+          admit_locked (self, _osiiso_task_ref (task), now);   /* the queue's reference */
+        }
+      _osiiso_task_group_admit_task_locked (group, task);
     }
-  _osiiso_task_group_admitted_locked (group, self);
+  _osiiso_task_group_admitted_locked (group);
   arm_locked (priv, 0);   /* counts changed */
   _osiiso_queue_unlock (self);
 

@@ -58,9 +58,15 @@ gboolean           _osiiso_task_group_check          (OsiisoTaskGroup   *self,
  * group and restores the tasks its checkpoint knows. */
 gboolean           _osiiso_task_group_restore        (OsiisoTaskGroup   *self,
                                                       GError           **error);
-/* Called with the queue's lock held once every task is admitted. */
-void               _osiiso_task_group_admitted_locked (OsiisoTaskGroup  *self,
-                                                       OsiisoQueue      *queue);
+/* Admission, with the queue's lock held, in one pass over the tasks so
+ * that a big group's records are read once: admit() before the first
+ * task, admit_task() for each (after the queue has taken it, or for a
+ * restored one), admitted() after the last. */
+void               _osiiso_task_group_admit_locked   (OsiisoTaskGroup   *self,
+                                                      OsiisoQueue       *queue);
+void               _osiiso_task_group_admit_task_locked (OsiisoTaskGroup *self,
+                                                         OsiisoTask      *task);
+void               _osiiso_task_group_admitted_locked (OsiisoTaskGroup  *self);
 
 /* Tells the group's GListModel watchers that its items exist now; on the
  * submitting thread, after admission. */

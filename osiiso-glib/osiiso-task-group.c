@@ -830,21 +830,27 @@ _osiiso_task_group_unclaim (OsiisoTaskGroup *self)
 }
 
 void
-_osiiso_task_group_admitted_locked (OsiisoTaskGroup *self,
-                                    OsiisoQueue     *queue)
+_osiiso_task_group_admit_locked (OsiisoTaskGroup *self,
+                                 OsiisoQueue     *queue)
 {
   self->link = _osiiso_queue_get_link (queue);
   self->order = g_new (guint, MAX (self->tasks->len, 1));
-  for (guint i = 0; i < self->tasks->len; i++)
-    {
-      OsiisoBatch *batch = ((OsiisoTask *) g_ptr_array_index (self->tasks, i))->batch;
+}
 
-      if (batch != NULL && batch->group == NULL)
-        batch->group = g_object_ref (self);
-      /* Restored tasks are done already: first in completion order. */
-      if (_osiiso_task_status_is_final (((OsiisoTask *) g_ptr_array_index (self->tasks, i))->status))
-        self->order[self->n_order++] = i;
-    }
+void
+_osiiso_task_group_admit_task_locked (OsiisoTaskGroup *self,
+                                      OsiisoTask      *task)
+{
+  if (task->batch != NULL && task->batch->group == NULL)
+    task->batch->group = g_object_ref (self);
+  /* Restored tasks are done already: first in completion order. */
+  if (_osiiso_task_status_is_final (task->status))
+    self->order[self->n_order++] = task->index;
+}
+
+void
+_osiiso_task_group_admitted_locked (OsiisoTaskGroup *self)
+{
   self->n_delivered = self->n_restored;
   self->plain = NULL;   /* its tasks own it now; no more adds */
   g_clear_pointer (&self->block, _osiiso_task_block_release);

@@ -262,7 +262,8 @@ osiiso_task_options_class_init (OsiisoTaskOptionsClass *klass)
   /**
    * OsiisoTaskOptions:group-id:
    *
-   * A label copied to the task's handle and result.
+   * A label copied to the task's handle and result. A task added to an
+   * #OsiisoTaskGroup has the group's id instead.
    */
   properties[PROP_GROUP_ID] =
     g_param_spec_string ("group-id", "Group id", "The task's group", NULL, flags);
