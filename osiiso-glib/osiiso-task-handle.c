@@ -38,7 +38,6 @@ struct _OsiisoTaskHandle
 
   OsiisoTask *task;
   OsiisoQueueLink *queue;  /* a weak link to the queue */
-  char       *group_id;    /* a GRefString: a group's task's group id, or NULL */
   GList      *waiters;     /* GTasks of wait_async(), or DELIVERED; (waiters_lock) */
 };
 
@@ -52,6 +51,7 @@ static GList delivered_mark;
 #define DELIVERED (&delivered_mark)
 
 G_DEFINE_QUARK (osiiso-task-handle-derived-name, derived_name)
+G_DEFINE_QUARK (osiiso-task-handle-group-id, group_id)
 
 G_DEFINE_FINAL_TYPE (OsiisoTaskHandle, osiiso_task_handle, G_TYPE_OBJECT)
 
@@ -79,7 +79,6 @@ osiiso_task_handle_finalize (GObject *object)
 
   g_assert (self->waiters == NULL || self->waiters == DELIVERED);
   g_clear_pointer (&self->queue, _osiiso_queue_link_unref);
-  g_clear_pointer (&self->group_id, g_ref_string_release);
   g_clear_pointer (&self->task, _osiiso_task_unref);
 
   G_OBJECT_CLASS (osiiso_task_handle_parent_class)->finalize (object);
@@ -204,7 +203,11 @@ _osiiso_task_handle_new_linked (OsiisoTask      *task,
 
   self->task = _osiiso_task_ref (task);
   self->queue = _osiiso_queue_link_ref (link);
-  self->group_id = g_ref_string_acquire ((char *) group_id);
+  /* Kept as qdata, not in a field: a field would move every handle,
+   * including the one of each submitted task, to the next allocation size
+   * (48 to 64 bytes), and only handles of a group's tasks have it. */
+  g_object_set_qdata_full (G_OBJECT (self), group_id_quark (), g_ref_string_acquire ((char *) group_id),
+                           (GDestroyNotify) g_ref_string_release);
   return self;
 }
 
@@ -381,9 +384,13 @@ osiiso_task_handle_get_priority (OsiisoTaskHandle *self)
 const char *
 osiiso_task_handle_get_group_id (OsiisoTaskHandle *self)
 {
+  const char *group_id;
+
   g_return_val_if_fail (OSIISO_IS_TASK_HANDLE (self), NULL);
-  if (self->group_id != NULL)
-    return self->group_id;
+
+  group_id = g_object_get_qdata (G_OBJECT (self), group_id_quark ());
+  if (group_id != NULL)
+    return group_id;
   return osiiso_task_options_get_group_id (self->task->options);
 }
 
