@@ -400,7 +400,15 @@ bench_leave_out_python (const char *workload,
 }
 
 /* Runs `python3 peers.py ARGS...` and returns its stdout (one JSON line),
- * or aborts: a peer that fails is a broken bench, not a slow peer. */
+ * or aborts: a peer that fails is a broken bench, not a slow peer.
+ *
+ * Spawned with G_SPAWN_LEAVE_DESCRIPTORS_OPEN, which lets GLib use
+ * posix_spawn() (a vfork) instead of fork(): a fork write-protects every
+ * page of the bench process for copy-on-write, and whatever case ran next
+ * took a page fault on each page it wrote again, so the cases that reuse
+ * more memory (a queue's task records and results, some 30 MB in W2)
+ * paid for the harness's Python peers (W2: 8,500 page faults per run of a
+ * thread group instead of 1,500). */
 static inline char *
 bench_run_python (const char * const *args)
 {
@@ -417,7 +425,7 @@ bench_run_python (const char * const *args)
     g_ptr_array_add (argv, (gpointer) args[i]);
   g_ptr_array_add (argv, NULL);
 
-  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_DEFAULT, NULL, NULL,
+  if (!g_spawn_sync (NULL, (char **) argv->pdata, NULL, G_SPAWN_LEAVE_DESCRIPTORS_OPEN, NULL, NULL,
                      &out, &err, &status, &error))
     g_error ("%s: %s", bench_peers_py, error->message);
   if (!g_spawn_check_wait_status (status, &error))
