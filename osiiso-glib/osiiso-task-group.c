@@ -79,13 +79,14 @@ struct _OsiisoTaskGroup
   guint              n_order;         /* of them; room for every task is made at submission */
 
   OsiisoQueueLink   *link;            /* the queue, once submitted */
-  OsiisoBatch       *plain;           /* shared by the adds without input or destroy; until submitted */
+  OsiisoBatch       *plain;           /* shared by the adds without input or destroy; owned until submitted */
   OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
   char              *checkpoint_ns;
   OsiisoCheckpointKeyFunc key_func;
   gpointer           key_data;
   GDestroyNotify     key_destroy;
-  char             **keys;            /* per task, computed at admission */
+  char             **keys;            /* per task, computed at admission; NULL-terminated */
+  guint              n_keys;          /* the tasks with a key and looked up in the checkpoint */
   guint              n_restored;
 
   /* The owner context. */
@@ -216,10 +217,7 @@ add_task (OsiisoTaskGroup   *self,
 
   task->index = self->tasks->len;
   task->batch = batch;
-  /* Not atomic: until the group is submitted only its builder's thread
-   * uses its tasks, and the submission's lock orders this before any
-   * other thread drops a reference. */
-  batch->ref_count++;
+  g_atomic_int_inc (&batch->ref_count);
   g_ptr_array_add (self->tasks, task);
 }
 
@@ -302,7 +300,13 @@ osiiso_task_group_add (OsiisoTaskGroup   *self,
       if (options == NULL)
         return index;
       if (self->plain == NULL)
-        self->plain = batch_new (self);
+        {
+          /* The group's own reference: a refused submission that
+           * restored tasks (a checkpoint) drops theirs, and more may be
+           * added after it. */
+          self->plain = batch_new (self);
+          self->plain->ref_count = 1;
+        }
       add_task (self, func, user_data, NULL, options, self->plain);
       return index;
     }
@@ -677,6 +681,16 @@ default_key (OsiisoTask *task)
   return input != NULL ? osiiso_checkpoint_canonical_key (input) : NULL;
 }
 
+/* Drops the keys of tasks from @first on (their computation or lookup
+ * failed): keys stay NULL-terminated. */
+static void
+truncate_keys (OsiisoTaskGroup *self,
+               guint            first)
+{
+  for (guint i = first; self->keys[i] != NULL; i++)
+    g_clear_pointer (&self->keys[i], g_free);
+}
+
 /* Before admission: the keys of every task, and the tasks already done
  * according to the checkpoint, which are restored instead of run. */
 gboolean
@@ -685,14 +699,17 @@ _osiiso_task_group_restore (OsiisoTaskGroup  *self,
 {
   g_autoptr(GHashTable) hits = NULL;
   gint64 now = g_get_monotonic_time ();
+  guint first = self->n_keys;
 
-  /* Done once: a submission refused after it (a full queue) may be
-   * tried again, and its restored tasks stay restored. */
-  if (self->checkpoint == NULL || self->keys != NULL)
+  /* Done once per task: a submission refused after it (a full queue) may
+   * be tried again, perhaps with tasks added since, and the tasks it
+   * restored stay restored. */
+  if (self->checkpoint == NULL || first == self->tasks->len)
     return TRUE;
 
-  self->keys = g_new0 (char *, self->tasks->len + 1);
-  for (guint i = 0; i < self->tasks->len; i++)
+  self->keys = g_renew (char *, self->keys, self->tasks->len + 1);
+  self->keys[first] = NULL;
+  for (guint i = first; i < self->tasks->len; i++)
     {
       OsiisoTask *task = g_ptr_array_index (self->tasks, i);
 
@@ -707,22 +724,25 @@ _osiiso_task_group_restore (OsiisoTaskGroup  *self,
         self->keys[i] = default_key (task);
       if (self->keys[i] == NULL)
         {
-          g_clear_pointer (&self->keys, g_strfreev);
+          truncate_keys (self, first);
           g_set_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION,
                        _("task %u of group “%s” has no checkpoint key: give a key function"),
                        i, self->id);
           return FALSE;
         }
+      self->keys[i + 1] = NULL;
     }
 
-  hits = osiiso_checkpoint_lookup (self->checkpoint, self->checkpoint_ns, (const char * const *) self->keys, error);
+  hits = osiiso_checkpoint_lookup (self->checkpoint, self->checkpoint_ns,
+                                   (const char * const *) self->keys + first, error);
   if (hits == NULL)
     {
-      g_clear_pointer (&self->keys, g_strfreev);
+      truncate_keys (self, first);
       return FALSE;
     }
 
-  for (guint i = 0; i < self->tasks->len; i++)
+  self->n_keys = self->tasks->len;
+  for (guint i = first; i < self->tasks->len; i++)
     {
       OsiisoTask *task = g_ptr_array_index (self->tasks, i);
       OsiisoCheckpointHit *hit = g_hash_table_lookup (hits, self->keys[i]);
@@ -852,7 +872,7 @@ void
 _osiiso_task_group_admitted_locked (OsiisoTaskGroup *self)
 {
   self->n_delivered = self->n_restored;
-  self->plain = NULL;   /* its tasks own it now; no more adds */
+  g_clear_pointer (&self->plain, _osiiso_batch_unref);   /* its tasks own it now; no more adds */
   g_clear_pointer (&self->block, _osiiso_task_block_release);
   g_atomic_int_set (&self->submitted, TRUE);
 }
@@ -1617,6 +1637,7 @@ osiiso_task_group_finalize (GObject *object)
       g_clear_object (&self->handles[i]);
   g_free (self->handles);
   g_ptr_array_unref (self->tasks);   /* unsubmitted tasks free their data */
+  g_clear_pointer (&self->plain, _osiiso_batch_unref);
   g_clear_pointer (&self->block, _osiiso_task_block_release);
   g_clear_pointer (&self->order, g_free);
   g_clear_pointer (&self->link, _osiiso_queue_link_unref);

@@ -786,6 +786,57 @@ test_checkpoint_non_variant_and_key_func (void)
   g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_INVALID_OPTION);
 }
 
+/* A submission refused after its checkpoint restored tasks (here: all of
+ * them, to a closed queue) leaves the group usable: tasks may still be
+ * added, sharing the batch the restored ones released, and the next
+ * submission computes and looks up the keys of those tasks too. The
+ * restored tasks report the group's id, like the ones that ran. */
+static void
+test_checkpoint_refused_then_added (void)
+{
+  g_autoptr(OsiisoCheckpoint) checkpoint = osiiso_checkpoint_new (":memory:", NULL);
+  g_autoptr(OsiisoQueue) closed = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoQueue) queue = OSIISO_QUEUE (osiiso_thread_queue_new (1));
+  g_autoptr(OsiisoTaskGroup) group = osiiso_task_group_new ("again");
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  g_autoptr(OsiisoRunSummary) all = NULL;
+  g_autoptr(GError) error = NULL;
+
+  for (guint i = 0; i < 4; i++)
+    {
+      g_autofree char *key = g_strdup_printf ("item-%u", i);
+
+      g_assert_true (osiiso_checkpoint_record (checkpoint, "again", key, NULL, NULL, &error));
+      g_assert_no_error (error);
+    }
+  g_assert_true (osiiso_queue_shutdown (closed, FALSE, NULL, &error));
+  g_assert_no_error (error);
+
+  osiiso_task_group_set_checkpoint (group, checkpoint, "again", key_by_index, NULL, NULL);
+  for (guint i = 0; i < 4; i++)
+    osiiso_task_group_add (group, task_ok, NULL, NULL, NULL, NULL);
+  g_assert_false (osiiso_queue_submit_group (closed, group, &error));
+  g_assert_error (error, OSIISO_ERROR, OSIISO_ERROR_CLOSED);
+  g_clear_error (&error);
+  g_assert_cmpuint (osiiso_task_group_get_n_restored (group), ==, 4);
+
+  /* Two more, without an input: the batch of the four restored ones. */
+  g_assert_cmpuint (osiiso_task_group_add (group, task_ok, NULL, NULL, NULL, NULL), ==, 4);
+  g_assert_cmpuint (osiiso_task_group_add (group, task_ok, NULL, NULL, NULL, NULL), ==, 5);
+  g_assert_true (osiiso_queue_submit_group (queue, group, &error));
+  g_assert_no_error (error);
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 2);
+
+  all = osiiso_task_group_wait (group, 30, NULL, &error);
+  g_assert_no_error (error);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (all), ==, 6);
+  for (guint i = 0; i < 6; i++)
+    g_assert_cmpstr (osiiso_task_result_get_group_id (osiiso_task_group_get_result (group, i)), ==, "again");
+  /* The two that ran were recorded under their own keys. */
+  g_assert_cmpint (osiiso_checkpoint_count (checkpoint, "again", NULL), ==, 6);
+}
+
 /* On the owner thread a wait returns once the completions are delivered:
  * the checkpoint rows are there at once. A relative name that begins with
  * "file:" is a file name, not an SQLite URI. */
@@ -970,6 +1021,7 @@ main (int argc, char **argv)
   g_test_add_func ("/group/one-shot-maps", test_one_shot_maps);
   g_test_add_func ("/group/checkpoint-resumes", test_checkpoint_resumes);
   g_test_add_func ("/group/checkpoint-non-variant-and-key-func", test_checkpoint_non_variant_and_key_func);
+  g_test_add_func ("/group/checkpoint-refused-then-added", test_checkpoint_refused_then_added);
   g_test_add_func ("/group/checkpoint-killed", test_checkpoint_killed);
   g_test_add_func ("/group/wait-delivers", test_wait_delivers);
 
