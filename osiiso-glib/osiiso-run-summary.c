@@ -582,9 +582,11 @@ osiiso_run_summary_lookup_by_name (OsiisoRunSummary *self,
  * @group_id: (nullable): a group id, or %NULL for the tasks in no group
  * @n_results: (out) (optional): return location for the number of results
  *
- * Finds the results of the tasks whose #OsiisoTaskOptions:group-id is
- * @group_id, in result order; with a %NULL @group_id, the results of the
- * tasks that belong to no group.
+ * Finds the results of the tasks whose group id
+ * (osiiso_task_result_get_group_id(): the #OsiisoTaskGroup they were added
+ * to, else their #OsiisoTaskOptions:group-id) is @group_id, in result
+ * order; with a %NULL @group_id, the results of the tasks that belong to
+ * no group.
  *
  * This is the Python original's `by_group` mapping, one group at a time.
  *

@@ -116,9 +116,12 @@ _osiiso_task_status_is_final (gint status)
 static G_ALWAYS_INLINE inline void
 _osiiso_task_prefetch (const OsiisoTask *task)
 {
+  /* Integer arithmetic: an offset from a NULL pointer is undefined. */
+  guintptr address = (guintptr) task;
+
   for (gsize offset = 0; offset < sizeof (OsiisoTask); offset += 64)
-    __builtin_prefetch ((const char *) task + offset);
-  __builtin_prefetch ((const char *) task + sizeof (OsiisoTask) - 1);
+    __builtin_prefetch ((const void *) (address + offset));
+  __builtin_prefetch ((const void *) (address + sizeof (OsiisoTask) - 1));
 }
 
 /* osiiso-task.c */
