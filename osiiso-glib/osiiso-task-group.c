@@ -78,6 +78,7 @@ struct _OsiisoTaskGroup
   guint             *order;           /* indices in completion order (the queue's lock) */
   guint              n_order;         /* of them; room for every task is made at submission */
 
+  /* Nobody's while tasks run. */
   OsiisoQueueLink   *link;            /* the queue, once submitted */
   OsiisoBatch       *plain;           /* shared by the adds without input or destroy; owned until submitted */
   OsiisoTaskBlock   *block;           /* where the next task record goes; until submitted */
