@@ -277,6 +277,15 @@ def analyse(data):
         if 'exact_order' in subject and not subject['exact_order']:
             met = False
         out['goals'].append({**g, 'value': value, 'met': met})
+    # Peer against peer, without a goal (e.g. W2: what a GObject handle per
+    # task costs a raw design before any queue logic).
+    out['peer_ratios'] = []
+    for pr in data.get('peer_ratios', []):
+        ca, cb = cases.get(pr['subject']), cases.get(pr['baseline'])
+        if ca and cb and ca.get('runs') is not None and cb.get('runs') is not None:
+            r = paired(ca['runs'], cb['runs'])
+            if r:
+                out['peer_ratios'].append({**pr, **r})
     return out
 
 
@@ -359,6 +368,12 @@ def report_workload(lines, name, data, result):
                 if r['how'] != 'paired':
                     tail += f'   [{r["how"]}]'
                 lines.append(f'      {label:46} {fmt_ratio(r)}{tail}')
+        rows = [r for r in result.get('peer_ratios', []) if result['cases'][r['subject']]['backend'] == backend]
+        if rows:
+            lines.append('    peer against peer (no goal):')
+            for r in rows:
+                label = f'{r["subject"]} / {r["baseline"]}'
+                lines.append(f'      {label:46} {fmt_ratio(r)}   {r["label"]}')
     absolute = [g for g in result['goals'] if g['baseline'] in ('ideal', 'value')]
     for g in absolute:
         lines.append(f'  goal: {g["label"]}: {g["subject"]} = {fmt(g["value"], data["unit"])} '

@@ -24,6 +24,11 @@
  *   mutex-protected binary heap keyed by (priority, sequence). The pool is
  *   made with max_threads 0 and set to 1 after the N pushes, so that the
  *   worker starts only once everything is queued, like the queues'.
+ * - gtp-ownheap-handle: gtp-ownheap plus what submit promises (SPEC 3.5):
+ *   a GObject handle per task, made when it is queued, dropped at once by
+ *   the caller, dropped by the owner when the completion comes back. Not a
+ *   goal's baseline: it shows what a handle per task costs on this GLib
+ *   before any queue logic (printed as a peer-against-peer ratio).
  * - gmain-idle-prio: the raw peer of the async queue: N idle sources with
  *   the priorities as source priorities, attached to a fresh GMainContext
  *   that is then iterated until all have run.
@@ -397,6 +402,213 @@ run_gtp_ownheap (void)
 }
 
 /* ------------------------------------------------------------------------
+ * gtp-ownheap-handle
+ *
+ * gtp-ownheap with what osiiso_queue_submit() promises on top: one GObject
+ * per task (SPEC 3.5: OsiisoTaskHandle is a GObject), made when the task
+ * is queued and dropped at once by the caller, held by the queue until the
+ * task's completion comes back to the owner thread, which marks it done
+ * and drops it there. BenchHandle is built like OsiisoTaskHandle (a final
+ * GObject with seven read-only properties and a pointer to a task record),
+ * so GLib spends on it what it spends on a handle. This is not a goal's
+ * baseline: it shows what a handle per task costs before any queue logic,
+ * in the same rounds as the queues.
+ * --------------------------------------------------------------------- */
+
+#define BENCH_TYPE_HANDLE (bench_handle_get_type ())
+G_DECLARE_FINAL_TYPE (BenchHandle, bench_handle, BENCH, HANDLE, GObject)
+
+struct _BenchHandle
+{
+  GObject   parent_instance;
+  gpointer  task;
+  guint     seq;
+  gboolean  done;
+};
+
+G_DEFINE_FINAL_TYPE (BenchHandle, bench_handle, G_TYPE_OBJECT)
+
+enum { HANDLE_PROP_0, HANDLE_PROP_ID, HANDLE_PROP_NAME, HANDLE_PROP_STATUS, HANDLE_PROP_ATTEMPTS,
+       HANDLE_PROP_PRIORITY, HANDLE_PROP_GROUP_ID, HANDLE_PROP_DONE, N_HANDLE_PROPS };
+
+static void
+bench_handle_get_property (GObject    *object,
+                           guint       prop_id,
+                           GValue     *value,
+                           GParamSpec *pspec)
+{
+  BenchHandle *self = BENCH_HANDLE (object);
+
+  switch (prop_id)
+    {
+    case HANDLE_PROP_ID:       g_value_set_uint64 (value, self->seq); break;
+    case HANDLE_PROP_NAME:     g_value_set_string (value, NULL); break;
+    case HANDLE_PROP_STATUS:   g_value_set_int (value, self->done); break;
+    case HANDLE_PROP_ATTEMPTS: g_value_set_uint (value, self->done); break;
+    case HANDLE_PROP_PRIORITY: g_value_set_int (value, priorities[self->seq]); break;
+    case HANDLE_PROP_GROUP_ID: g_value_set_string (value, NULL); break;
+    case HANDLE_PROP_DONE:     g_value_set_boolean (value, self->done); break;
+    default: G_OBJECT_WARN_INVALID_PROPERTY_ID (object, prop_id, pspec);
+    }
+}
+
+static void
+bench_handle_class_init (BenchHandleClass *klass)
+{
+  const GParamFlags flags = G_PARAM_READABLE | G_PARAM_STATIC_STRINGS | G_PARAM_EXPLICIT_NOTIFY;
+  GParamSpec *props[N_HANDLE_PROPS] = { NULL };
+
+  G_OBJECT_CLASS (klass)->get_property = bench_handle_get_property;
+  props[HANDLE_PROP_ID] = g_param_spec_uint64 ("id", NULL, NULL, 0, G_MAXUINT64, 0, flags);
+  props[HANDLE_PROP_NAME] = g_param_spec_string ("name", NULL, NULL, NULL, flags);
+  props[HANDLE_PROP_STATUS] = g_param_spec_int ("status", NULL, NULL, 0, G_MAXINT, 0, flags);
+  props[HANDLE_PROP_ATTEMPTS] = g_param_spec_uint ("attempts", NULL, NULL, 0, G_MAXUINT, 0, flags);
+  props[HANDLE_PROP_PRIORITY] = g_param_spec_int ("priority", NULL, NULL, G_MININT, G_MAXINT, 0, flags);
+  props[HANDLE_PROP_GROUP_ID] = g_param_spec_string ("group-id", NULL, NULL, NULL, flags);
+  props[HANDLE_PROP_DONE] = g_param_spec_boolean ("done", NULL, NULL, FALSE, flags);
+  g_object_class_install_properties (G_OBJECT_CLASS (klass), N_HANDLE_PROPS, props);
+}
+
+static void
+bench_handle_init (BenchHandle *self)
+{
+}
+
+typedef struct
+{
+  gint         priority;
+  guint        seq;
+  BenchHandle *handle;
+} HandleItem;
+
+typedef struct
+{
+  GMutex       lock;
+  HandleItem  *items;
+  guint        len;
+  GAsyncQueue *completions;   /* BenchHandle*, worker -> owner */
+} HandleHeap;
+
+static inline gboolean
+handle_item_less (const HandleItem *a,
+                  const HandleItem *b)
+{
+  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
+}
+
+/* The same sift as heap_push()/heap_pop(), on items that carry a handle. */
+static void
+handle_heap_push (HandleHeap *heap,
+                  HandleItem  item)
+{
+  guint i = heap->len++;
+
+  while (i > 0)
+    {
+      guint parent = (i - 1) / 2;
+
+      if (!handle_item_less (&item, &heap->items[parent]))
+        break;
+      heap->items[i] = heap->items[parent];
+      i = parent;
+    }
+  heap->items[i] = item;
+}
+
+static HandleItem
+handle_heap_pop (HandleHeap *heap)
+{
+  HandleItem top = heap->items[0];
+  HandleItem last = heap->items[--heap->len];
+  guint i = 0;
+
+  for (;;)
+    {
+      guint child = 2 * i + 1;
+
+      if (child >= heap->len)
+        break;
+      if (child + 1 < heap->len && handle_item_less (&heap->items[child + 1], &heap->items[child]))
+        child++;
+      if (!handle_item_less (&heap->items[child], &last))
+        break;
+      heap->items[i] = heap->items[child];
+      i = child;
+    }
+  if (heap->len > 0)
+    heap->items[i] = last;
+  return top;
+}
+
+static void
+ownheap_handle_worker (gpointer data,
+                       gpointer user_data)
+{
+  HandleHeap *heap = user_data;
+  HandleItem item;
+
+  g_mutex_lock (&heap->lock);
+  item = handle_heap_pop (heap);
+  g_mutex_unlock (&heap->lock);
+
+  record (item.seq);
+  g_async_queue_push (heap->completions, item.handle);
+}
+
+static Sample
+run_gtp_ownheap_handle (void)
+{
+  HandleHeap heap = { 0 };
+  GThreadPool *pool;
+  GError *error = NULL;
+  gint64 start, enqueued, end;
+  Sample sample;
+
+  g_mutex_init (&heap.lock);
+  heap.items = g_new (HandleItem, n_tasks);
+  heap.completions = g_async_queue_new ();
+  pool = g_thread_pool_new (ownheap_handle_worker, &heap, 0, FALSE, &error);
+  if (pool == NULL)
+    g_error ("gtp-ownheap-handle: %s", error->message);
+  reset_order ();
+
+  start = bench_now_ns ();
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      BenchHandle *handle = g_object_new (BENCH_TYPE_HANDLE, NULL);
+
+      handle->seq = i;
+      g_mutex_lock (&heap.lock);
+      handle_heap_push (&heap, (HandleItem) { priorities[i], i, g_object_ref (handle) });
+      g_mutex_unlock (&heap.lock);
+      g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
+      g_object_unref (handle);   /* the caller drops its handle at once */
+    }
+  enqueued = bench_now_ns ();
+  if (!g_thread_pool_set_max_threads (pool, 1, &error))
+    g_error ("gtp-ownheap-handle: %s", error->message);
+  for (guint i = 0; i < n_tasks; i++)
+    {
+      BenchHandle *handle = g_async_queue_pop (heap.completions);
+
+      handle->done = TRUE;
+      g_object_unref (handle);
+    }
+  end = bench_now_ns ();
+
+  g_thread_pool_free (pool, FALSE, TRUE);
+  g_async_queue_unref (heap.completions);
+  g_free (heap.items);
+  g_mutex_clear (&heap.lock);
+
+  sample.ns_per_task = (gdouble) (end - start) / n_tasks;
+  sample.enqueue_s = (enqueued - start) / 1e9;
+  sample.drain_s = (end - enqueued) / 1e9;
+  check_order (&sample);
+  return sample;
+}
+
+/* ------------------------------------------------------------------------
  * gmain-idle-prio
  * --------------------------------------------------------------------- */
 
@@ -477,6 +689,7 @@ static const Case cases[] = {
   { "osiiso-thread-submit", run_thread_submit,     "thread", TRUE,  FALSE },
   { "osiiso-thread-group",  run_thread_group,      "thread", TRUE,  FALSE },
   { "gtp-ownheap",          run_gtp_ownheap,       "thread", FALSE, FALSE },
+  { "gtp-ownheap-handle",   run_gtp_ownheap_handle, "thread", FALSE, FALSE },
   { "python-pq-thread",     run_python_pq_thread,  "thread", FALSE, TRUE },
   { "osiiso-async-submit",  run_async_submit,      "async",  TRUE,  FALSE },
   { "osiiso-async-group",   run_async_group,       "async",  TRUE,  FALSE },
@@ -491,6 +704,12 @@ static const struct { const char *subject, *baseline; gdouble max; const char *l
   { "osiiso-thread-group",  "gtp-ownheap",     2.0, "issue 10: W2 thread queue <= 2x GThreadPool + binary heap" },
   { "osiiso-async-submit",  "gmain-idle-prio", 1.0, "anchors A2: W2 async queue <= 1.0x gmain-idle-prio" },
   { "osiiso-async-group",   "gmain-idle-prio", 1.0, "anchors A2: W2 async queue <= 1.0x gmain-idle-prio" },
+};
+
+/* Peer against peer, reported without a goal: how far a handle per task
+ * alone puts a raw design from the goal's baseline. */
+static const struct { const char *subject, *baseline; const char *label; } peer_ratios[] = {
+  { "gtp-ownheap-handle", "gtp-ownheap", "a GObject handle per task, no queue logic" },
 };
 
 static gboolean case_enabled[N_CASES];
@@ -597,6 +816,15 @@ run_rounds (guint    n_rounds,
                                   "\"label\": \"%s\"}", n++ > 0 ? ", " : "", goals[g].subject,
                                   goals[g].baseline, goals[g].max, goals[g].label);
         }
+      g_string_append (out, "], \"peer_ratios\": [");
+      for (guint k = 0, n = 0; k < G_N_ELEMENTS (peer_ratios); k++)
+        {
+          if (!case_enabled[case_index (peer_ratios[k].subject)] || !case_enabled[case_index (peer_ratios[k].baseline)])
+            continue;
+          g_string_append_printf (out, "%s{\"subject\": \"%s\", \"baseline\": \"%s\", \"label\": \"%s\"}",
+                                  n++ > 0 ? ", " : "", peer_ratios[k].subject, peer_ratios[k].baseline,
+                                  peer_ratios[k].label);
+        }
       g_string_append (out, "]}");
     }
   else
@@ -646,6 +874,21 @@ run_rounds (guint    n_rounds,
                                         rs.median <= goals[g].max ? "met" : "MISSED");
             g_string_append_c (out, '\n');
           }
+      for (guint k = 0; k < G_N_ELEMENTS (peer_ratios); k++)
+        {
+          gint a = case_index (peer_ratios[k].subject), b = case_index (peer_ratios[k].baseline);
+          g_autofree char *label = NULL;
+          BenchStats rs;
+
+          if (!case_enabled[a] || !case_enabled[b])
+            continue;
+          for (guint r = 0; r < n_rounds; r++)
+            values[r] = samples[a * n_rounds + r].ns_per_task / samples[b * n_rounds + r].ns_per_task;
+          rs = bench_stats (values, n_rounds);
+          label = g_strdup_printf ("%s / %s", cases[a].name, cases[b].name);
+          g_string_append_printf (out, "  %-42s %7.3f  (%.3f-%.3f)   peer vs peer: %s\n", label, rs.median,
+                                  rs.p25, rs.p75, peer_ratios[k].label);
+        }
     }
 #undef FIELD
   printf ("%s\n", out->str);
