@@ -19,8 +19,11 @@ G_BEGIN_DECLS
  * next task touches a few buckets, not a heap of every waiting task. The
  * buckets link tasks through OsiisoTask.run_prev/run_next, free while a
  * task waits; a bucket's head has no run_prev (it is left stale), so that
- * taking the head does not write into the next task's record. Past
- * MAX_BUCKETS priorities, new priorities use the heap.
+ * taking the head does not write into the next task's record. Each task
+ * in a bucket also points at the task pushed a few pushes after it
+ * (OsiisoTask.ahead, through the bucket's ring of its last pushed tasks),
+ * so that taking it prefetches a record the worker needs a few tasks
+ * later. Past MAX_BUCKETS priorities, new priorities use the heap.
  *
  * The task heap is not indexed (see osiiso-heap-private.h): a task removed
  * from anywhere but its top (a cancel) leaves a dead entry behind,

@@ -44,7 +44,12 @@ struct _OsiisoTask
   };
   guint64            id;             /* unique in the process */
   guint64            seq;            /* submission order in its queue: FIFO tie-break */
-  gint64             due;            /* monotonic µs: eligible time, or attempt deadline */
+  union
+  {
+    gint64           due;            /* in the timer heap: monotonic µs, eligible time or attempt deadline */
+    OsiisoTask      *ahead;          /* in a ready bucket: a task some places later in it, or NULL:
+                                      * only ever prefetched, so it may be stale (osiiso-ready-queue.c) */
+  };
   gint64             created;        /* monotonic µs */
   gint64             scheduled_for;  /* monotonic µs, or 0 */
   gint64             started;        /* monotonic µs of the first attempt, or 0 */

@@ -1009,6 +1009,55 @@ test_cancel_after_starts_keeps_order (void)
   g_mutex_clear (&rec.lock);
 }
 
+/* A priority's bucket hints each task at the one pushed a few pushes
+ * later, for prefetching, through a ring of its last pushed tasks:
+ * cancelled tasks must leave that ring, or pushing more tasks of their
+ * priority writes into their freed records (ASan, valgrind). */
+static void
+test_cancel_recent_then_push (void)
+{
+  g_autoptr(OsiisoQueue) queue = queue_new ("workers", 1, NULL);
+  g_autoptr(OsiisoRunSummary) summary = NULL;
+  Recorder rec = { .order = g_ptr_array_new_with_free_func (g_free) };
+  static const char *const expected[] = { "t0", "t1", "u0", "u1", "u2", "u3", "u4", "u5" };
+  OsiisoTaskHandle *h[6];
+
+  g_mutex_init (&rec.lock);
+  for (guint i = 0; i < G_N_ELEMENTS (h); i++)
+    {
+      g_autofree char *name = g_strdup_printf ("t%u", i);
+
+      h[i] = submit_named (queue, task_record, &rec, name);
+    }
+  /* The last four pushed: the whole ring, whatever its size up to four. */
+  for (guint i = 2; i < G_N_ELEMENTS (h); i++)
+    {
+      g_assert_true (osiiso_task_handle_cancel (h[i]));
+      g_clear_object (&h[i]);
+    }
+  /* Their completions delivered, nothing holds their records any more. */
+  while (g_main_context_iteration (NULL, FALSE))
+    ;
+  g_assert_cmpuint (osiiso_queue_get_pending (queue), ==, 2);
+  for (guint i = 0; i < 6; i++)
+    {
+      g_autofree char *name = g_strdup_printf ("u%u", i);
+
+      g_object_unref (submit_named (queue, task_record, &rec, name));
+    }
+
+  summary = run_ok (queue);
+  g_assert_cmpuint (osiiso_run_summary_get_succeeded (summary), ==, 8);
+  g_assert_cmpuint (rec.order->len, ==, G_N_ELEMENTS (expected));
+  for (guint i = 0; i < rec.order->len; i++)
+    g_assert_cmpstr (g_ptr_array_index (rec.order, i), ==, expected[i]);
+
+  g_clear_object (&h[0]);
+  g_clear_object (&h[1]);
+  g_ptr_array_unref (rec.order);
+  g_mutex_clear (&rec.lock);
+}
+
 /* A retry keeps its place: it runs before the tasks of its priority that
  * were submitted after it, whichever way it re-enters the ready queue. */
 static gboolean
@@ -1610,6 +1659,7 @@ main (int argc, char **argv)
   g_test_add_func ("/queue/cancel/handle", test_handle_cancel);
   g_test_add_func ("/queue/cancel/waiting-keeps-order", test_cancel_waiting_keeps_order);
   g_test_add_func ("/queue/cancel/after-starts-keeps-order", test_cancel_after_starts_keeps_order);
+  g_test_add_func ("/queue/cancel/recent-then-pushed", test_cancel_recent_then_push);
   g_test_add_func ("/queue/cancel/from-task", test_cancel_from_task);
   g_test_add_func ("/queue/cancel/run-cancellable", test_run_cancellable);
   g_test_add_func ("/queue/signals/counts-on-main-thread", test_counts_notify_on_main_thread);
