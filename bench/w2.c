@@ -281,55 +281,63 @@ typedef struct
   gboolean  done;
 } OwnHeap;
 
-static inline gboolean
-heap_less (const HeapItem *a,
-           const HeapItem *b)
-{
-  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
-}
+/* A binary min-heap by (priority, seq) of ITEM (a struct with those two
+ * fields) in a HEAP with `items` and `len`: heap_push_PREFIX() and
+ * heap_pop_PREFIX(). One definition for both peers, each with items of
+ * its own size. */
+#define DEFINE_ITEM_HEAP(PREFIX, HEAP, ITEM)                                          \
+  static inline gboolean                                                              \
+  heap_less_##PREFIX (const ITEM *a,                                                  \
+                      const ITEM *b)                                                  \
+  {                                                                                   \
+    return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq); \
+  }                                                                                   \
+                                                                                      \
+  static void                                                                         \
+  heap_push_##PREFIX (HEAP *heap,                                                     \
+                      ITEM  item)                                                     \
+  {                                                                                   \
+    guint i = heap->len++;                                                            \
+                                                                                      \
+    while (i > 0)                                                                     \
+      {                                                                               \
+        guint parent = (i - 1) / 2;                                                   \
+                                                                                      \
+        if (!heap_less_##PREFIX (&item, &heap->items[parent]))                       \
+          break;                                                                      \
+        heap->items[i] = heap->items[parent];                                         \
+        i = parent;                                                                   \
+      }                                                                               \
+    heap->items[i] = item;                                                            \
+  }                                                                                   \
+                                                                                      \
+  static ITEM                                                                         \
+  heap_pop_##PREFIX (HEAP *heap)                                                      \
+  {                                                                                   \
+    ITEM top = heap->items[0];                                                        \
+    ITEM last = heap->items[--heap->len];                                             \
+    guint i = 0;                                                                      \
+                                                                                      \
+    for (;;)                                                                          \
+      {                                                                               \
+        guint child = 2 * i + 1;                                                      \
+                                                                                      \
+        if (child >= heap->len)                                                       \
+          break;                                                                      \
+        if (child + 1 < heap->len                                                     \
+            && heap_less_##PREFIX (&heap->items[child + 1], &heap->items[child]))    \
+          child++;                                                                    \
+        if (!heap_less_##PREFIX (&heap->items[child], &last))                        \
+          break;                                                                      \
+        heap->items[i] = heap->items[child];                                          \
+        i = child;                                                                    \
+      }                                                                               \
+    if (heap->len > 0)                                                                \
+      heap->items[i] = last;                                                          \
+    return top;                                                                       \
+  }
 
-static void
-heap_push (OwnHeap *heap,
-           HeapItem item)
-{
-  guint i = heap->len++;
-
-  while (i > 0)
-    {
-      guint parent = (i - 1) / 2;
-
-      if (!heap_less (&item, &heap->items[parent]))
-        break;
-      heap->items[i] = heap->items[parent];
-      i = parent;
-    }
-  heap->items[i] = item;
-}
-
-static HeapItem
-heap_pop (OwnHeap *heap)
-{
-  HeapItem top = heap->items[0];
-  HeapItem last = heap->items[--heap->len];
-  guint i = 0;
-
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-
-      if (child >= heap->len)
-        break;
-      if (child + 1 < heap->len && heap_less (&heap->items[child + 1], &heap->items[child]))
-        child++;
-      if (!heap_less (&heap->items[child], &last))
-        break;
-      heap->items[i] = heap->items[child];
-      i = child;
-    }
-  if (heap->len > 0)
-    heap->items[i] = last;
-  return top;
-}
+DEFINE_ITEM_HEAP (plain, OwnHeap, HeapItem)
 
 static void
 ownheap_worker (gpointer data,
@@ -339,7 +347,7 @@ ownheap_worker (gpointer data,
   HeapItem item;
 
   g_mutex_lock (&heap->lock);
-  item = heap_pop (heap);
+  item = heap_pop_plain (heap);
   g_mutex_unlock (&heap->lock);
 
   record (item.seq);
@@ -375,7 +383,7 @@ run_gtp_ownheap (void)
   for (guint i = 0; i < n_tasks; i++)
     {
       g_mutex_lock (&heap.lock);
-      heap_push (&heap, (HeapItem) { priorities[i], i });
+      heap_push_plain (&heap, (HeapItem) { priorities[i], i });
       g_mutex_unlock (&heap.lock);
       g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
     }
@@ -489,56 +497,7 @@ typedef struct
   GAsyncQueue *completions;   /* BenchHandle*, worker -> owner */
 } HandleHeap;
 
-static inline gboolean
-handle_item_less (const HandleItem *a,
-                  const HandleItem *b)
-{
-  return a->priority < b->priority || (a->priority == b->priority && a->seq < b->seq);
-}
-
-/* The same sift as heap_push()/heap_pop(), on items that carry a handle. */
-static void
-handle_heap_push (HandleHeap *heap,
-                  HandleItem  item)
-{
-  guint i = heap->len++;
-
-  while (i > 0)
-    {
-      guint parent = (i - 1) / 2;
-
-      if (!handle_item_less (&item, &heap->items[parent]))
-        break;
-      heap->items[i] = heap->items[parent];
-      i = parent;
-    }
-  heap->items[i] = item;
-}
-
-static HandleItem
-handle_heap_pop (HandleHeap *heap)
-{
-  HandleItem top = heap->items[0];
-  HandleItem last = heap->items[--heap->len];
-  guint i = 0;
-
-  for (;;)
-    {
-      guint child = 2 * i + 1;
-
-      if (child >= heap->len)
-        break;
-      if (child + 1 < heap->len && handle_item_less (&heap->items[child + 1], &heap->items[child]))
-        child++;
-      if (!handle_item_less (&heap->items[child], &last))
-        break;
-      heap->items[i] = heap->items[child];
-      i = child;
-    }
-  if (heap->len > 0)
-    heap->items[i] = last;
-  return top;
-}
+DEFINE_ITEM_HEAP (handle, HandleHeap, HandleItem)
 
 static void
 ownheap_handle_worker (gpointer data,
@@ -548,7 +507,7 @@ ownheap_handle_worker (gpointer data,
   HandleItem item;
 
   g_mutex_lock (&heap->lock);
-  item = handle_heap_pop (heap);
+  item = heap_pop_handle (heap);
   g_mutex_unlock (&heap->lock);
 
   record (item.seq);
@@ -579,7 +538,7 @@ run_gtp_ownheap_handle (void)
 
       handle->seq = i;
       g_mutex_lock (&heap.lock);
-      handle_heap_push (&heap, (HandleItem) { priorities[i], i, g_object_ref (handle) });
+      heap_push_handle (&heap, (HandleItem) { priorities[i], i, g_object_ref (handle) });
       g_mutex_unlock (&heap.lock);
       g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
       g_object_unref (handle);   /* the caller drops its handle at once */
