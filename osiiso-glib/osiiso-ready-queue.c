@@ -30,7 +30,10 @@ struct _OsiisoReadyBucket
   OsiisoTask *head;
   OsiisoTask *tail;
   guint       n_pushed;
-  OsiisoTask *recent[PREFETCH_AHEAD];   /* the last tasks pushed, at n_pushed % PREFETCH_AHEAD; NULL once removed */
+  /* The last PREFETCH_AHEAD tasks pushed, or NULL where one was removed
+   * since; the oldest, which the next push replaces, at n_pushed %
+   * PREFETCH_AHEAD. */
+  OsiisoTask *recent[PREFETCH_AHEAD];
 };
 
 void
@@ -336,15 +339,8 @@ _osiiso_ready_queue_remove (OsiisoReadyQueue *queue,
 
   if (bucket->head == NULL && bucket != queue->last)
     bucket_free (queue, bucket);
-  else if (bucket->head != NULL)
-    {
-      /* Likely next, as above; its record came with its hint a few tasks
-       * ago, so reading its options pointer costs nothing, and the options
-       * are the next thing take_next() reads. */
-      _osiiso_task_prefetch (bucket->head);
-      __builtin_prefetch (bucket->head->options);
-      __builtin_prefetch ((const char *) bucket->head->options + 64);
-    }
+  else
+    _osiiso_task_prefetch (bucket->head);   /* likely next, as above */
 }
 
 void
