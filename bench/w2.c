@@ -24,11 +24,14 @@
  *   mutex-protected binary heap keyed by (priority, sequence). The pool is
  *   made with max_threads 0 and set to 1 after the N pushes, so that the
  *   worker starts only once everything is queued, like the queues'.
- * - gtp-ownheap-handle: gtp-ownheap plus what submit promises (SPEC 3.5):
- *   a GObject handle per task, made when it is queued, dropped at once by
- *   the caller, dropped by the owner when the completion comes back. Not a
- *   goal's baseline: it shows what a handle per task costs on this GLib
- *   before any queue logic (printed as a peer-against-peer ratio).
+ * - gtp-ownheap-handle, gtp-ownheap-record: gtp-ownheap plus what submit
+ *   promises (SPEC 3.5): a GObject handle per task, made when it is
+ *   queued, dropped at once by the caller, handed back to the owner
+ *   through a GAsyncQueue when the task has run and dropped there; and the
+ *   same with a malloc'd record of the handle's size instead of the
+ *   GObject. Not goals' baselines: printed against gtp-ownheap and each
+ *   other, they show what handing each task back costs a raw design, and
+ *   what the GObject adds to that.
  * - gmain-idle-prio: the raw peer of the async queue: N idle sources with
  *   the priorities as source priorities, attached to a fresh GMainContext
  *   that is then iterated until all have run.
@@ -410,17 +413,18 @@ run_gtp_ownheap (void)
 }
 
 /* ------------------------------------------------------------------------
- * gtp-ownheap-handle
+ * gtp-ownheap-handle, gtp-ownheap-record
  *
  * gtp-ownheap with what osiiso_queue_submit() promises on top: one GObject
  * per task (SPEC 3.5: OsiisoTaskHandle is a GObject), made when the task
- * is queued and dropped at once by the caller, held by the queue until the
- * task's completion comes back to the owner thread, which marks it done
- * and drops it there. BenchHandle is built like OsiisoTaskHandle (a final
- * GObject with seven read-only properties and a pointer to a task record),
- * so GLib spends on it what it spends on a handle. This is not a goal's
- * baseline: it shows what a handle per task costs before any queue logic,
- * in the same rounds as the queues.
+ * is queued and dropped at once by the caller, held until the task's
+ * completion comes back to the owner thread (here through a GAsyncQueue),
+ * which marks it done and drops it there. BenchHandle is built like
+ * OsiisoTaskHandle (a final GObject with seven read-only properties and a
+ * pointer to a task record), so GLib spends on it what it spends on a
+ * handle. gtp-ownheap-record does the same with a malloc'd record of that
+ * size, so that the two apart show the GObject's own cost. Neither is a
+ * goal's baseline.
  * --------------------------------------------------------------------- */
 
 #define BENCH_TYPE_HANDLE (bench_handle_get_type ())
@@ -482,11 +486,23 @@ bench_handle_init (BenchHandle *self)
 {
 }
 
+/* gtp-ownheap-record's per-task record: a BenchHandle's size and layout,
+ * from malloc. */
+typedef struct
+{
+  gpointer  header[3];   /* where a GObject has its class, reference count and qdata */
+  gpointer  task;
+  guint     seq;
+  gboolean  done;
+} BenchRecord;
+
+G_STATIC_ASSERT (sizeof (BenchRecord) == sizeof (BenchHandle));
+
 typedef struct
 {
   gint         priority;
   guint        seq;
-  BenchHandle *handle;
+  gpointer     payload;   /* a BenchHandle or a BenchRecord */
 } HandleItem;
 
 typedef struct
@@ -494,7 +510,7 @@ typedef struct
   GMutex       lock;
   HandleItem  *items;
   guint        len;
-  GAsyncQueue *completions;   /* BenchHandle*, worker -> owner */
+  GAsyncQueue *completions;   /* payloads, worker -> owner */
 } HandleHeap;
 
 DEFINE_ITEM_HEAP (handle, HandleHeap, HandleItem)
@@ -511,12 +527,14 @@ ownheap_handle_worker (gpointer data,
   g_mutex_unlock (&heap->lock);
 
   record (item.seq);
-  g_async_queue_push (heap->completions, item.handle);
+  g_async_queue_push (heap->completions, item.payload);
 }
 
+/* gtp-ownheap-handle with @gobject, gtp-ownheap-record without. */
 static Sample
-run_gtp_ownheap_handle (void)
+run_gtp_ownheap_payload (gboolean gobject)
 {
+  const char *name = gobject ? "gtp-ownheap-handle" : "gtp-ownheap-record";
   HandleHeap heap = { 0 };
   GThreadPool *pool;
   GError *error = NULL;
@@ -528,30 +546,51 @@ run_gtp_ownheap_handle (void)
   heap.completions = g_async_queue_new ();
   pool = g_thread_pool_new (ownheap_handle_worker, &heap, 0, FALSE, &error);
   if (pool == NULL)
-    g_error ("gtp-ownheap-handle: %s", error->message);
+    g_error ("%s: %s", name, error->message);
   reset_order ();
 
   start = bench_now_ns ();
   for (guint i = 0; i < n_tasks; i++)
     {
-      BenchHandle *handle = g_object_new (BENCH_TYPE_HANDLE, NULL);
+      gpointer payload;
 
-      handle->seq = i;
+      if (gobject)
+        {
+          BenchHandle *handle = g_object_new (BENCH_TYPE_HANDLE, NULL);
+
+          handle->seq = i;
+          payload = g_object_ref (handle);
+          g_object_unref (handle);   /* the caller drops its handle at once */
+        }
+      else
+        {
+          BenchRecord *rec = g_new0 (BenchRecord, 1);
+
+          rec->seq = i;
+          payload = rec;
+        }
       g_mutex_lock (&heap.lock);
-      heap_push_handle (&heap, (HandleItem) { priorities[i], i, g_object_ref (handle) });
+      heap_push_handle (&heap, (HandleItem) { priorities[i], i, payload });
       g_mutex_unlock (&heap.lock);
       g_thread_pool_push (pool, GUINT_TO_POINTER (1), NULL);
-      g_object_unref (handle);   /* the caller drops its handle at once */
     }
   enqueued = bench_now_ns ();
   if (!g_thread_pool_set_max_threads (pool, 1, &error))
-    g_error ("gtp-ownheap-handle: %s", error->message);
+    g_error ("%s: %s", name, error->message);
   for (guint i = 0; i < n_tasks; i++)
     {
-      BenchHandle *handle = g_async_queue_pop (heap.completions);
+      gpointer payload = g_async_queue_pop (heap.completions);
 
-      handle->done = TRUE;
-      g_object_unref (handle);
+      if (gobject)
+        {
+          ((BenchHandle *) payload)->done = TRUE;
+          g_object_unref (payload);
+        }
+      else
+        {
+          ((BenchRecord *) payload)->done = TRUE;
+          g_free (payload);
+        }
     }
   end = bench_now_ns ();
 
@@ -566,6 +605,9 @@ run_gtp_ownheap_handle (void)
   check_order (&sample);
   return sample;
 }
+
+static Sample run_gtp_ownheap_handle (void) { return run_gtp_ownheap_payload (TRUE); }
+static Sample run_gtp_ownheap_record (void) { return run_gtp_ownheap_payload (FALSE); }
 
 /* ------------------------------------------------------------------------
  * gmain-idle-prio
@@ -649,6 +691,7 @@ static const Case cases[] = {
   { "osiiso-thread-group",  run_thread_group,      "thread", TRUE,  FALSE },
   { "gtp-ownheap",          run_gtp_ownheap,       "thread", FALSE, FALSE },
   { "gtp-ownheap-handle",   run_gtp_ownheap_handle, "thread", FALSE, FALSE },
+  { "gtp-ownheap-record",   run_gtp_ownheap_record, "thread", FALSE, FALSE },
   { "python-pq-thread",     run_python_pq_thread,  "thread", FALSE, TRUE },
   { "osiiso-async-submit",  run_async_submit,      "async",  TRUE,  FALSE },
   { "osiiso-async-group",   run_async_group,       "async",  TRUE,  FALSE },
@@ -668,7 +711,9 @@ static const struct { const char *subject, *baseline; gdouble max; const char *l
 /* Peer against peer, reported without a goal: how far a handle per task
  * alone puts a raw design from the goal's baseline. */
 static const struct { const char *subject, *baseline; const char *label; } peer_ratios[] = {
-  { "gtp-ownheap-handle", "gtp-ownheap", "a GObject handle per task, no queue logic" },
+  { "gtp-ownheap-handle", "gtp-ownheap",        "a GObject handle per task, handed back to the owner" },
+  { "gtp-ownheap-record", "gtp-ownheap",        "a malloc'd record per task, handed back to the owner" },
+  { "gtp-ownheap-handle", "gtp-ownheap-record", "the GObject's life alone" },
 };
 
 static gboolean case_enabled[N_CASES];
