@@ -277,8 +277,8 @@ def analyse(data):
         if 'exact_order' in subject and not subject['exact_order']:
             met = False
         out['goals'].append({**g, 'value': value, 'met': met})
-    # Peer against peer, without a goal (e.g. W2: what a GObject handle per
-    # task costs a raw design before any queue logic).
+    # Peer against peer, without a goal (e.g. W2: what handing each task
+    # back to the owner costs a raw design, and what a GObject handle adds).
     out['peer_ratios'] = []
     for pr in data.get('peer_ratios', []):
         ca, cb = cases.get(pr['subject']), cases.get(pr['baseline'])
